@@ -1,0 +1,97 @@
+/**
+ * Activities of the notice workflow. Both are idempotent: a retry after a crash (or after a
+ * timeout whose first attempt did succeed) writes nothing twice — the timeline is keyed by
+ * (notice, seq), the state row only moves forward, and inbox rows are keyed by dedupe_key.
+ */
+import type { Db } from '../db/client';
+import { getPeople, getUnit, getUniversityRoleHolders, getUnitRoleHolders } from '../db/org';
+import { renderMessage } from '../domain/messages';
+import type { NoticeState } from '../domain/notice';
+import type { Audience, NoticeActivities, NoticeEvent, NotifyRequest } from './types';
+
+export interface ActivityDeps {
+  db: Db;
+  /** Base URL of the web UI, for links in messages. */
+  publicUrl: string;
+}
+
+export function createNoticeActivities({ db, publicUrl }: ActivityDeps): NoticeActivities {
+  return {
+    async recordNoticeEvent({ state, event }: { state: NoticeState; event: NoticeEvent }) {
+      await db.tx(async (q) => {
+        await q.query(
+          `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
+             acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+           ON CONFLICT (id) DO UPDATE SET
+             status = EXCLUDED.status, overdue = EXCLUDED.overdue, acknowledge_by = EXCLUDED.acknowledge_by,
+             rectify_by = EXCLUDED.rectify_by, closed_at = EXCLUDED.closed_at, version = EXCLUDED.version,
+             state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+           WHERE notices.version < EXCLUDED.version`,
+          [
+            state.id,
+            `notice-${state.id}`,
+            state.unitId,
+            state.title,
+            state.category,
+            state.severity,
+            state.status,
+            state.overdue,
+            state.acknowledgeBy.at,
+            state.rectifyBy.at,
+            state.issuedBy,
+            state.issuedAt,
+            state.closedAt ?? null,
+            event.seq,
+            JSON.stringify(state),
+            event.at,
+          ],
+        );
+        await q.query(
+          `INSERT INTO notice_events (notice_id, seq, type, actor_id, at, data)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id, seq) DO NOTHING`,
+          [state.id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
+        );
+      });
+    },
+
+    async notify(req: NotifyRequest) {
+      const notice = await db.query<{ title: string; unit_id: string; severity: string }>(
+        'SELECT title, unit_id, severity FROM notices WHERE id = $1',
+        [req.noticeId],
+      );
+      const row = notice.rows[0];
+      if (!row) throw new Error(`notice ${req.noticeId} is not recorded yet`);
+      const unit = await getUnit(db, row.unit_id);
+      const recipientIds = await resolveAudience(db, req.audience);
+      const people = await getPeople(db, recipientIds);
+      const link = `${publicUrl.replace(/\/$/, '')}/notices/${encodeURIComponent(req.noticeId)}`;
+      for (const person of people) {
+        const msg = renderMessage(
+          req.kind,
+          { noticeId: req.noticeId, title: row.title, unitName: unit?.name ?? row.unit_id, severity: row.severity, link, params: req.params },
+          person.locale,
+        );
+        await db.query(
+          `INSERT INTO inbox_messages (dedupe_key, person_id, kind, notice_id, subject, body, link)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
+          [`${req.key}:${person.id}`, person.id, req.kind, req.noticeId, msg.subject, msg.body, link],
+        );
+      }
+      return { recipients: people.length };
+    },
+  };
+}
+
+async function resolveAudience(db: Db, audience: Audience[]): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const a of audience) {
+    if ('personIds' in a) a.personIds.forEach((id) => ids.add(id));
+    else if ('universityRoles' in a) {
+      for (const role of a.universityRoles) (await getUniversityRoleHolders(db, role)).forEach((id) => ids.add(id));
+    } else {
+      for (const role of a.unitRoles) (await getUnitRoleHolders(db, a.unitId, role)).forEach((id) => ids.add(id));
+    }
+  }
+  return [...ids];
+}

@@ -1,0 +1,99 @@
+/**
+ * Who may do what, in one table (Art. 2: "whoever is in charge is responsible"; every person sees
+ * what their role and unit allow). Every route asks `can(user, action, unitId)`; the workflows check
+ * the capacity again in their update validators.
+ *
+ * Scopes: `all` — every unit; `own_unit` — units where the person holds the role; `supervised` —
+ * units the person supervises as a university leader.
+ */
+import type { Role } from '../domain/org';
+
+export interface CurrentUser {
+  id: string;
+  name: string;
+  locale: string;
+  university: Role[];
+  units: Array<{ unitId: string; role: Role }>;
+}
+
+export type Action =
+  | 'notice.create'
+  | 'notice.read'
+  | 'notice.acknowledge'
+  | 'notice.report'
+  | 'notice.review'
+  | 'notice.withdraw'
+  | 'notice.requestExtension'
+  | 'notice.decideExtension'
+  | 'org.read';
+
+export type Scope = 'all' | 'own_unit' | 'supervised';
+
+export interface Grant {
+  role: Role;
+  scope: Scope;
+}
+
+const UNIT_ACTORS: Grant[] = [
+  { role: 'liaison', scope: 'own_unit' },
+  { role: 'direct_responsible', scope: 'own_unit' },
+  { role: 'first_responsible', scope: 'own_unit' },
+];
+
+const READ_ALL: Grant[] = [
+  'office',
+  'party_secretary',
+  'cybersecurity_leader',
+  'party_committee',
+  'discipline_committee',
+  'inspection_office',
+  'audit_office',
+].map((role) => ({ role: role as Role, scope: 'all' as const }));
+
+export const POLICY: Record<Action, Grant[]> = {
+  'notice.create': [{ role: 'office', scope: 'all' }],
+  'notice.read': [
+    ...READ_ALL,
+    { role: 'supervising_leader', scope: 'supervised' },
+    ...UNIT_ACTORS,
+    { role: 'leadership_member', scope: 'own_unit' },
+  ],
+  'notice.acknowledge': UNIT_ACTORS,
+  'notice.report': UNIT_ACTORS,
+  'notice.requestExtension': UNIT_ACTORS,
+  'notice.review': [{ role: 'office', scope: 'all' }],
+  'notice.withdraw': [{ role: 'office', scope: 'all' }],
+  'notice.decideExtension': [{ role: 'office', scope: 'all' }],
+  'org.read': [
+    ...READ_ALL,
+    { role: 'supervising_leader', scope: 'all' },
+    ...UNIT_ACTORS,
+    { role: 'leadership_member', scope: 'all' },
+  ],
+};
+
+function holds(user: CurrentUser, grant: Grant, unitId?: string): boolean {
+  if (grant.scope === 'all') {
+    return user.university.includes(grant.role) || user.units.some((u) => u.role === grant.role);
+  }
+  // own_unit and supervised are both unit-level roles held on that very unit.
+  if (unitId === undefined) return user.units.some((u) => u.role === grant.role);
+  return user.units.some((u) => u.role === grant.role && u.unitId === unitId);
+}
+
+/** May the user do `action` on something belonging to `unitId` (or at all, when absent)? */
+export function can(user: CurrentUser, action: Action, unitId?: string): boolean {
+  return POLICY[action].some((g) => holds(user, g, unitId));
+}
+
+/**
+ * The units whose items the user may see for `action`: null means all units, an empty list none.
+ * Lists filter by this in SQL, so another unit's notices never appear in counts or pages.
+ */
+export function visibleUnits(user: CurrentUser, action: Action): string[] | null {
+  const grants = POLICY[action];
+  if (grants.some((g) => g.scope === 'all' && holds(user, g))) return null;
+  const ids = new Set<string>();
+  for (const g of grants) for (const u of user.units) if (u.role === g.role) ids.add(u.unitId);
+  return [...ids];
+}

@@ -1,0 +1,146 @@
+/**
+ * The HTTP API: express 5 (async errors reach the error handler), every body and query validated
+ * with zod, JSON errors `{ error, details }`.
+ */
+import crypto from 'node:crypto';
+import express, { Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { listInbox, markInboxRead } from '../db/notices';
+import { listPeople, listUnits } from '../db/org';
+import type { Policy } from '../domain/policy';
+import type { WorkCalendar } from '../domain/calendar';
+import { ROLE_LABELS } from '../domain/org';
+import { authenticate, type TokenService } from './auth';
+import { can, visibleUnits, type CurrentUser } from './access';
+import { errorHandler, forbidden, HttpError } from './errors';
+import { noticeRoutes } from './notices';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  policy: Policy;
+  calendar: WorkCalendar;
+  tokens: TokenService;
+  logger: Logger;
+  evidenceMaxBytes: number;
+}
+
+const pageQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).max(100000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Never log tokens or bodies (evidence contents, personal data).
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.get('/healthz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.db.query('SELECT 1');
+      checks.database = 'ok';
+    } catch (err) {
+      checks.database = `error: ${(err as Error).message}`;
+    }
+    try {
+      await deps.temporal.connection.workflowService.getSystemInfo({});
+      checks.temporal = 'ok';
+    } catch (err) {
+      checks.temporal = `error: ${(err as Error).message}`;
+    }
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
+  });
+
+  const api = Router();
+  api.use(authenticate(deps.db, deps.tokens));
+  // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
+  const smallJson = express.json({ limit: '256kb' });
+  api.use((req, res, next) => (/^\/notices\/[^/]+\/rectification$/.test(req.path) ? next() : smallJson(req, res, next)));
+
+  api.get('/me', (_req, res) => {
+    const u = res.locals.user as CurrentUser;
+    res.json({
+      ...u,
+      roleLabels: [...u.university.map((r) => ROLE_LABELS[r]), ...u.units.map((x) => ({ unitId: x.unitId, ...ROLE_LABELS[x.role] }))],
+    });
+  });
+
+  api.get('/me/inbox', async (req, res) => {
+    const q = pageQuery.extend({ unread: z.enum(['true', 'false']).optional() }).parse(req.query);
+    const u = res.locals.user as CurrentUser;
+    const out = await listInbox(deps.db, u.id, { unreadOnly: q.unread === 'true', page: q.page, pageSize: q.pageSize });
+    res.json({ ...out, page: q.page, pageSize: q.pageSize });
+  });
+
+  api.post('/me/inbox/:id/read', async (req, res) => {
+    const id = z.coerce.number().int().positive().safeParse(req.params.id);
+    const u = res.locals.user as CurrentUser;
+    if (!id.success || !(await markInboxRead(deps.db, u.id, id.data))) {
+      throw new HttpError(404, '找不到该消息', 'No such message');
+    }
+    res.status(204).end();
+  });
+
+  api.get('/org/units', async (_req, res) => {
+    const u = res.locals.user as CurrentUser;
+    if (!can(u, 'org.read')) throw forbidden();
+    res.json({ items: await listUnits(deps.db) });
+  });
+
+  api.get('/org/people', async (req, res) => {
+    const q = z.strictObject({ unitId: z.string().max(64).optional() }).parse(req.query);
+    const u = res.locals.user as CurrentUser;
+    if (!can(u, 'org.read')) throw forbidden();
+    // Contact details of another unit's people are for those who oversee all units.
+    const all = visibleUnits(u, 'notice.read') === null;
+    const people = await listPeople(deps.db, { unitId: q.unitId });
+    res.json({
+      items: all ? people : people.map(({ email: _e, phone: _p, ...rest }) => rest),
+    });
+  });
+
+  api.use(
+    '/notices',
+    noticeRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      policy: deps.policy,
+      calendar: deps.calendar,
+      evidenceMaxBytes: deps.evidenceMaxBytes,
+    }),
+  );
+
+  api.use((_req, _res) => {
+    throw new HttpError(404, '没有这个接口', 'No such endpoint');
+  });
+
+  app.use('/api', api);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,70 @@
+/**
+ * Errors as people read them: `{ error, details }` with a Chinese-first message, and never a stack
+ * trace or SQL. Anything unexpected is a 500 with a request id to quote to the operators.
+ */
+import type { ErrorRequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { RuleViolation } from '../domain/notice';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly zh: string,
+    readonly en: string,
+    readonly details?: unknown,
+  ) {
+    super(`${zh} / ${en}`);
+  }
+}
+
+export const notFound = (zh = '未找到', en = 'Not found') => new HttpError(404, zh, en);
+export const forbidden = (zh = '无权执行此操作', en = 'You are not allowed to do this') => new HttpError(403, zh, en);
+
+const RULE_STATUS: Record<string, number> = { invalid_state: 409, forbidden: 403, invalid_input: 422, not_found: 404 };
+
+/** Maps a refused workflow update (its validator threw a RuleViolation) to an HttpError. */
+export function fromWorkflowError(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const status = RULE_STATUS[err.cause.type ?? ''];
+    if (status) {
+      const d = (err.cause.details?.[0] ?? {}) as { zh?: string; en?: string };
+      return new HttpError(status, d.zh ?? err.cause.message, d.en ?? err.cause.message);
+    }
+  }
+  if (err instanceof RuleViolation) return new HttpError(RULE_STATUS[err.code] ?? 400, err.zh, err.en);
+  if (err instanceof WorkflowNotFoundError) {
+    return new HttpError(409, '该通知的流程已结束，不能再办理', "The notice's process has ended; nothing more can be done");
+  }
+  return err;
+}
+
+export function zodDetails(err: ZodError) {
+  return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const mapped = fromWorkflowError(err);
+  if (mapped instanceof HttpError) {
+    res.status(mapped.status).json({ error: mapped.message, details: mapped.details ?? null });
+    return;
+  }
+  if (mapped instanceof ZodError) {
+    res.status(400).json({ error: '请求内容不符合要求 / The request is not valid', details: zodDetails(mapped) });
+    return;
+  }
+  // body-parser errors carry a status (400 bad JSON, 413 too large, 415 charset).
+  const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const messages: Record<number, string> = {
+      400: '请求体不是有效的 JSON / The request body is not valid JSON',
+      413: '请求体过大 / The request body is too large',
+      415: '不支持的请求体编码 / Unsupported request body encoding',
+    };
+    res.status(status).json({ error: messages[status] ?? '请求无效 / Bad request', details: null });
+    return;
+  }
+  req.log?.error({ err }, 'unhandled error');
+  res.status(500).json({ error: `服务器内部错误，请联系管理员（请求号 ${req.id}）/ Internal error; quote request id ${req.id}`, details: null });
+};

@@ -1,0 +1,316 @@
+/**
+ * /api/notices: issue a notice (starts its workflow), list and read them (from the database
+ * projection), and act on them (Temporal updates; the answer is what the database holds once the
+ * workflow has recorded the step).
+ */
+import crypto from 'node:crypto';
+import express, { Router, type Response } from 'express';
+import { z } from 'zod';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
+import { getUnit } from '../db/org';
+import { CATEGORIES, isTerminal, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
+import type { Deadline } from '../domain/deadlines';
+import { policyDeadline, reminderOffsetsMs, type Policy } from '../domain/policy';
+import type { WorkCalendar } from '../domain/calendar';
+import { formatBeijingEn, formatBeijingZh } from '../domain/time';
+import {
+  acknowledgeUpdate,
+  decideExtensionUpdate,
+  issuedUpdate,
+  noticeWorkflowId,
+  requestExtensionUpdate,
+  reviewUpdate,
+  submitRectificationUpdate,
+  withdrawUpdate,
+} from '../workflows/definitions';
+import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_SEVERITY, SA_STATUS, SA_UNIT } from '../workflows/search-attributes';
+import { can, visibleUnits, type Action, type CurrentUser } from './access';
+import { forbidden, HttpError, notFound } from './errors';
+
+export interface NoticeRouteDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  policy: Policy;
+  calendar: WorkCalendar;
+  evidenceMaxBytes: number;
+}
+
+const instant = z.iso.datetime({ offset: true });
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const createNoticeBody = z.strictObject({
+  unitId: text(64),
+  title: text(200),
+  category: z.enum(CATEGORIES),
+  severity: z.enum(SEVERITY_LEVELS),
+  description: text(20000),
+  assets: z.array(text(500)).max(100).optional(),
+  acknowledgeBy: instant.optional(),
+  rectifyBy: instant.optional(),
+});
+
+const listQuery = z.strictObject({
+  unitId: z.string().max(64).optional(),
+  status: z.enum(NOTICE_STATUSES).optional(),
+  severity: z.enum(SEVERITY_LEVELS).optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  page: z.coerce.number().int().min(1).max(100000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const evidenceItem = z.strictObject({
+  name: text(255),
+  mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a media type such as application/pdf').default('application/octet-stream'),
+  contentBase64: z.base64().min(1),
+});
+
+const rectificationBody = z.strictObject({
+  summary: text(20000),
+  measures: text(20000),
+  evidence: z.array(evidenceItem).min(1).max(20),
+});
+
+const reviewBody = z.strictObject({
+  decision: z.enum(['accept', 'reject']),
+  comment: z.string().trim().max(5000).optional(),
+  rectifyBy: instant.optional(),
+});
+
+const withdrawBody = z.strictObject({ reason: text(5000) });
+const extensionBody = z.strictObject({ until: instant, reason: text(5000) });
+const extensionDecisionBody = z.strictObject({
+  decision: z.enum(['approve', 'deny']),
+  comment: z.string().trim().max(5000).optional(),
+});
+const noticeIdParam = z.string().regex(/^\d{4}-\d{4,}$/);
+
+function user(res: Response): CurrentUser {
+  return res.locals.user as CurrentUser;
+}
+
+function actorFor(u: CurrentUser, capacity: Actor['capacity']): Actor {
+  return { id: u.id, name: u.name, capacity };
+}
+
+function explicit(at: string, from: Date, what: { zh: string; en: string }): Deadline {
+  return {
+    at: new Date(at).toISOString(),
+    explanation: {
+      basis: 'explicit',
+      from: from.toISOString(),
+      workingDays: false,
+      warnings: [],
+      zh: `由领导小组办公室指定${what.zh}期限：${formatBeijingZh(at)}`,
+      en: `${what.en} deadline set by the office: ${formatBeijingEn(at)}`,
+    },
+  };
+}
+
+export function noticeRoutes(deps: NoticeRouteDeps): Router {
+  const r = Router();
+  const { db, temporal } = deps;
+
+  /** Loads a notice the user may see (404 otherwise: its existence is not disclosed). */
+  async function loadVisible(res: Response, rawId: string, action: Action = 'notice.read') {
+    const id = noticeIdParam.safeParse(rawId);
+    if (!id.success) throw notFound('找不到该通知', 'No such notice');
+    const found = await getNotice(db, id.data);
+    if (!found || !can(user(res), 'notice.read', found.state.unitId)) throw notFound('找不到该通知', 'No such notice');
+    if (action !== 'notice.read' && !can(user(res), action, found.state.unitId)) throw forbidden();
+    if (action !== 'notice.read' && isTerminal(found.state.status)) {
+      const s = STATUS_LABELS[found.state.status];
+      throw new HttpError(409, `该通知${s.zh}，不能再办理`, `The notice is ${s.en}; nothing more can be done`);
+    }
+    return found;
+  }
+
+  async function respondWithNotice(res: Response, id: string, status = 200) {
+    const found = await getNotice(db, id);
+    if (!found) throw notFound('找不到该通知', 'No such notice');
+    res.status(status).json(await noticeView(found.state, found.unitName, true));
+  }
+
+  async function noticeView(state: NoticeState, unitName: string, withTimeline: boolean) {
+    return {
+      ...state,
+      unitName,
+      timeline: withTimeline ? await getTimeline(db, state.id) : undefined,
+    };
+  }
+
+  function handle(id: string) {
+    return temporal.workflow.getHandle(noticeWorkflowId(id));
+  }
+
+  r.post('/', async (req, res) => {
+    const u = user(res);
+    if (!can(u, 'notice.create')) throw forbidden('只有领导小组办公室可以下发通知', 'Only the office can issue notices');
+    const body = createNoticeBody.parse(req.body);
+    const unit = await getUnit(db, body.unitId);
+    if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
+    const now = new Date();
+    const sev = deps.policy.severities[body.severity];
+    const acknowledgeBy = body.acknowledgeBy
+      ? explicit(body.acknowledgeBy, now, { zh: '签收', en: 'Acknowledgement' })
+      : policyDeadline(deps.policy, body.severity, 'acknowledge', now, deps.calendar);
+    const rectifyBy = body.rectifyBy
+      ? explicit(body.rectifyBy, now, { zh: '整改', en: 'Rectification' })
+      : policyDeadline(deps.policy, body.severity, 'rectify', now, deps.calendar);
+    for (const [name, d] of [['acknowledgeBy', acknowledgeBy], ['rectifyBy', rectifyBy]] as const) {
+      if (Date.parse(d.at) <= now.getTime()) throw new HttpError(422, `${name} 必须晚于当前时间`, `${name} must be in the future`);
+    }
+    if (Date.parse(acknowledgeBy.at) > Date.parse(rectifyBy.at)) {
+      throw new HttpError(422, '签收期限不能晚于整改期限', 'The acknowledgement deadline cannot be after the rectification deadline');
+    }
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
+      throw new HttpError(400, 'Idempotency-Key 须为 8–128 位字母、数字或 ._:-', 'Idempotency-Key must be 8–128 characters of letters, digits or ._:-');
+    }
+    const digest = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    let allocated;
+    try {
+      allocated = await allocateNoticeId(db, now.getUTCFullYear(), key, digest);
+    } catch (err) {
+      if (err instanceof IdempotencyConflict) {
+        throw new HttpError(409, '该 Idempotency-Key 已用于另一份不同的通知', 'That Idempotency-Key was used for a different notice');
+      }
+      throw err;
+    }
+    const input: NoticeInput = {
+      id: allocated.id,
+      unitId: body.unitId,
+      title: body.title,
+      category: body.category,
+      severity: body.severity,
+      description: body.description,
+      assets: body.assets ?? [],
+      issuedBy: actorFor(u, 'office'),
+      issuedAt: now.toISOString(),
+      acknowledgeBy,
+      rectifyBy,
+      reminders: {
+        acknowledge: reminderOffsetsMs(sev.acknowledge.reminders),
+        rectify: reminderOffsetsMs(sev.rectify.reminders),
+      },
+      maxExtensions: deps.policy.extension.maxPerNotice,
+    };
+    // Start and wait for the issue to be recorded, in one call. The workflow id comes from the
+    // notice number and an existing run is reused, so a repeated request never starts two.
+    await temporal.workflow.executeUpdateWithStart(issuedUpdate, {
+      args: [],
+      startWorkflowOperation: new WithStartWorkflowOperation('noticeWorkflow', {
+        workflowId: noticeWorkflowId(allocated.id),
+        taskQueue: deps.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: SA_UNIT, value: body.unitId },
+          { key: SA_SEVERITY, value: body.severity },
+          { key: SA_STATUS, value: 'issued' },
+          { key: SA_OVERDUE, value: 'none' },
+          { key: SA_ESCALATION_LEVEL, value: 0 },
+        ],
+      }),
+    });
+    res.setHeader('Location', `/api/notices/${allocated.id}`);
+    await respondWithNotice(res, allocated.id, allocated.existing ? 200 : 201);
+  });
+
+  r.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const units = visibleUnits(user(res), 'notice.read');
+    const { items, total } = await listNotices(db, { ...q, unitIds: units });
+    res.json({ items, total, page: q.page, pageSize: q.pageSize });
+  });
+
+  r.get('/:id', async (req, res) => {
+    const found = await loadVisible(res, req.params.id);
+    res.json(await noticeView(found.state, found.unitName, true));
+  });
+
+  r.get('/:id/evidence/:sha256', async (req, res) => {
+    const found = await loadVisible(res, req.params.id);
+    const item = found.state.rectifications.flatMap((x) => x.evidence).find((e) => e.sha256 === req.params.sha256);
+    if (!item) throw notFound('找不到该佐证材料', 'No such evidence item');
+    const file = await getEvidence(db, item.sha256);
+    if (!file) throw notFound('找不到该佐证材料', 'No such evidence item');
+    res.setHeader('Content-Type', file.mediaType);
+    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.send(file.content);
+  });
+
+  r.post('/:id/acknowledge', async (req, res) => {
+    const found = await loadVisible(res, req.params.id, 'notice.acknowledge');
+    z.strictObject({}).parse(req.body ?? {});
+    await handle(found.state.id).executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(user(res), 'unit') }] });
+    await respondWithNotice(res, found.state.id);
+  });
+
+  // Evidence arrives base64-encoded in JSON; this route alone takes large bodies.
+  const evidenceBodyLimit = Math.ceil(deps.evidenceMaxBytes * 20 * 1.37) + 256 * 1024;
+  r.post('/:id/rectification', express.json({ limit: evidenceBodyLimit }), async (req, res) => {
+    const found = await loadVisible(res, req.params.id, 'notice.report');
+    const body = rectificationBody.parse(req.body);
+    const files = body.evidence.map((e) => ({ ...e, content: Buffer.from(e.contentBase64, 'base64') }));
+    for (const f of files) {
+      if (f.content.length > deps.evidenceMaxBytes) {
+        throw new HttpError(
+          413,
+          `佐证材料“${f.name}”超过大小上限 ${deps.evidenceMaxBytes} 字节`,
+          `Evidence "${f.name}" is larger than the limit of ${deps.evidenceMaxBytes} bytes`,
+        );
+      }
+    }
+    // Stored content-addressed before the workflow sees the hashes; a refused report leaves only
+    // unreferenced blobs, never a half-recorded report.
+    const evidence = [];
+    for (const f of files) {
+      const stored = await storeEvidence(db, { content: f.content, mediaType: f.mediaType }, user(res).id);
+      evidence.push({ name: f.name, mediaType: f.mediaType, ...stored });
+    }
+    await handle(found.state.id).executeUpdate(submitRectificationUpdate, {
+      args: [{ actor: actorFor(user(res), 'unit'), report: { summary: body.summary, measures: body.measures, evidence } }],
+    });
+    await respondWithNotice(res, found.state.id);
+  });
+
+  r.post('/:id/review', async (req, res) => {
+    const found = await loadVisible(res, req.params.id, 'notice.review');
+    const body = reviewBody.parse(req.body);
+    await handle(found.state.id).executeUpdate(reviewUpdate, { args: [{ actor: actorFor(user(res), 'office'), review: body }] });
+    await respondWithNotice(res, found.state.id);
+  });
+
+  r.post('/:id/withdraw', async (req, res) => {
+    const found = await loadVisible(res, req.params.id, 'notice.withdraw');
+    const body = withdrawBody.parse(req.body);
+    await handle(found.state.id).executeUpdate(withdrawUpdate, { args: [{ actor: actorFor(user(res), 'office'), reason: body.reason }] });
+    await respondWithNotice(res, found.state.id);
+  });
+
+  r.post('/:id/extension-requests', async (req, res) => {
+    const found = await loadVisible(res, req.params.id, 'notice.requestExtension');
+    const body = extensionBody.parse(req.body);
+    const requestId = `x${found.state.extensions.length + 1}`;
+    const state = await handle(found.state.id).executeUpdate(requestExtensionUpdate, {
+      args: [{ actor: actorFor(user(res), 'unit'), request: { id: requestId, until: body.until, reason: body.reason } }],
+    });
+    res.setHeader('Location', `/api/notices/${found.state.id}/extension-requests/${requestId}`);
+    res.status(201).json(state.extensions.find((e) => e.id === requestId));
+  });
+
+  r.post('/:id/extension-requests/:rid/decision', async (req, res) => {
+    const found = await loadVisible(res, req.params.id, 'notice.decideExtension');
+    const body = extensionDecisionBody.parse(req.body);
+    await handle(found.state.id).executeUpdate(decideExtensionUpdate, {
+      args: [{ actor: actorFor(user(res), 'office'), decision: { requestId: req.params.rid, ...body } }],
+    });
+    await respondWithNotice(res, found.state.id);
+  });
+
+  return r;
+}

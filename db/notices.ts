@@ -1,0 +1,227 @@
+/** Read side of notices (the projection the workflows write), numbering, evidence and inbox. */
+import crypto from 'node:crypto';
+import type { Db } from './client';
+import type { NoticeState } from '../domain/notice';
+
+/**
+ * Allocates the next notice number for the year, e.g. "2026-0007", or returns the number already
+ * allocated for this idempotency key (a repeated request must not create a second notice).
+ */
+export async function allocateNoticeId(
+  db: Db,
+  year: number,
+  idempotencyKey: string | undefined,
+  requestDigest: string,
+): Promise<{ id: string; existing: boolean }> {
+  return db.tx(async (q) => {
+    if (idempotencyKey) {
+      const prior = await q.query<{ notice_id: string; request_digest: string }>(
+        'SELECT notice_id, request_digest FROM notice_requests WHERE idempotency_key = $1',
+        [idempotencyKey],
+      );
+      if (prior.rows[0]) {
+        if (prior.rows[0].request_digest !== requestDigest) throw new IdempotencyConflict();
+        return { id: prior.rows[0].notice_id, existing: true };
+      }
+    }
+    const r = await q.query<{ last: number }>(
+      `INSERT INTO notice_counters (year, last) VALUES ($1, 1)
+       ON CONFLICT (year) DO UPDATE SET last = notice_counters.last + 1 RETURNING last`,
+      [year],
+    );
+    const id = `${year}-${String(r.rows[0].last).padStart(4, '0')}`;
+    if (idempotencyKey) {
+      await q.query('INSERT INTO notice_requests (idempotency_key, notice_id, request_digest) VALUES ($1, $2, $3)', [
+        idempotencyKey,
+        id,
+        requestDigest,
+      ]);
+    }
+    return { id, existing: false };
+  });
+}
+
+export class IdempotencyConflict extends Error {}
+
+export interface NoticeFilter {
+  unitIds: string[] | null; // null = all units
+  unitId?: string;
+  status?: string;
+  severity?: string;
+  overdue?: boolean;
+  page: number;
+  pageSize: number;
+}
+
+export interface NoticeSummary {
+  id: string;
+  unitId: string;
+  unitName: string;
+  title: string;
+  category: string;
+  severity: string;
+  status: string;
+  overdue: string | null;
+  acknowledgeBy: string;
+  rectifyBy: string;
+  issuedAt: string;
+  closedAt: string | null;
+}
+
+function iso(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return new Date(v as string).toISOString();
+}
+
+export async function listNotices(db: Db, f: NoticeFilter): Promise<{ items: NoticeSummary[]; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.unitIds !== null) add('n.unit_id = ANY(?::text[])', f.unitIds);
+  if (f.unitId) add('n.unit_id = ?', f.unitId);
+  if (f.status) add('n.status = ?', f.status);
+  if (f.severity) add('n.severity = ?', f.severity);
+  if (f.overdue === true) where.push('n.overdue IS NOT NULL');
+  if (f.overdue === false) where.push('n.overdue IS NULL');
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notices n ${w}`, params);
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT n.id, n.unit_id, u.name AS unit_name, n.title, n.category, n.severity, n.status, n.overdue,
+            n.acknowledge_by, n.rectify_by, n.issued_at, n.closed_at
+     FROM notices n JOIN units u ON u.id = n.unit_id ${w}
+     ORDER BY n.issued_at DESC, n.id DESC
+     LIMIT ${Number(f.pageSize)} OFFSET ${Number((f.page - 1) * f.pageSize)}`,
+    params,
+  );
+  return {
+    total: total.rows[0].n,
+    items: rows.rows.map((r) => ({
+      id: r.id as string,
+      unitId: r.unit_id as string,
+      unitName: r.unit_name as string,
+      title: r.title as string,
+      category: r.category as string,
+      severity: r.severity as string,
+      status: r.status as string,
+      overdue: (r.overdue as string | null) ?? null,
+      acknowledgeBy: iso(r.acknowledge_by)!,
+      rectifyBy: iso(r.rectify_by)!,
+      issuedAt: iso(r.issued_at)!,
+      closedAt: iso(r.closed_at),
+    })),
+  };
+}
+
+export interface TimelineEntry {
+  seq: number;
+  type: string;
+  actorId: string | null;
+  actorName: string | null;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export async function getNotice(db: Db, id: string): Promise<{ state: NoticeState; unitName: string } | null> {
+  const r = await db.query<{ state: NoticeState | string; unit_name: string }>(
+    'SELECT n.state, u.name AS unit_name FROM notices n JOIN units u ON u.id = n.unit_id WHERE n.id = $1',
+    [id],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  const state = typeof row.state === 'string' ? (JSON.parse(row.state) as NoticeState) : row.state;
+  return { state, unitName: row.unit_name };
+}
+
+export async function getTimeline(db: Db, id: string): Promise<TimelineEntry[]> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT e.seq, e.type, e.actor_id, p.name AS actor_name, e.at, e.data
+     FROM notice_events e LEFT JOIN people p ON p.id = e.actor_id
+     WHERE e.notice_id = $1 ORDER BY e.seq`,
+    [id],
+  );
+  return r.rows.map((e) => ({
+    seq: e.seq as number,
+    type: e.type as string,
+    actorId: (e.actor_id as string | null) ?? null,
+    actorName: (e.actor_name as string | null) ?? null,
+    at: iso(e.at)!,
+    data: (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>,
+  }));
+}
+
+export async function storeEvidence(
+  db: Db,
+  file: { content: Buffer; mediaType: string },
+  uploadedBy: string,
+): Promise<{ sha256: string; size: number }> {
+  const sha256 = crypto.createHash('sha256').update(file.content).digest('hex');
+  await db.query(
+    `INSERT INTO evidence_files (sha256, size, media_type, content, uploaded_by)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING`,
+    [sha256, file.content.length, file.mediaType, file.content, uploadedBy],
+  );
+  return { sha256, size: file.content.length };
+}
+
+export async function getEvidence(db: Db, sha256: string): Promise<{ content: Buffer; mediaType: string } | null> {
+  const r = await db.query<{ content: Uint8Array; media_type: string }>(
+    'SELECT content, media_type FROM evidence_files WHERE sha256 = $1',
+    [sha256],
+  );
+  const row = r.rows[0];
+  return row ? { content: Buffer.from(row.content), mediaType: row.media_type } : null;
+}
+
+export interface InboxMessage {
+  id: number;
+  kind: string;
+  noticeId: string | null;
+  subject: string;
+  body: string;
+  link: string | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export async function listInbox(
+  db: Db,
+  personId: string,
+  opts: { unreadOnly: boolean; page: number; pageSize: number },
+): Promise<{ items: InboxMessage[]; total: number; unread: number }> {
+  const counts = await db.query<{ total: number; unread: number }>(
+    `SELECT count(*)::int AS total, count(*) FILTER (WHERE read_at IS NULL)::int AS unread
+     FROM inbox_messages WHERE person_id = $1`,
+    [personId],
+  );
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT id, kind, notice_id, subject, body, link, created_at, read_at FROM inbox_messages
+     WHERE person_id = $1 ${opts.unreadOnly ? 'AND read_at IS NULL' : ''}
+     ORDER BY created_at DESC, id DESC LIMIT ${Number(opts.pageSize)} OFFSET ${Number((opts.page - 1) * opts.pageSize)}`,
+    [personId],
+  );
+  return {
+    total: counts.rows[0].total,
+    unread: counts.rows[0].unread,
+    items: r.rows.map((m) => ({
+      id: Number(m.id),
+      kind: m.kind as string,
+      noticeId: (m.notice_id as string | null) ?? null,
+      subject: m.subject as string,
+      body: m.body as string,
+      link: (m.link as string | null) ?? null,
+      createdAt: iso(m.created_at)!,
+      readAt: iso(m.read_at),
+    })),
+  };
+}
+
+export async function markInboxRead(db: Db, personId: string, id: number): Promise<boolean> {
+  const r = await db.query(
+    'UPDATE inbox_messages SET read_at = COALESCE(read_at, now()) WHERE id = $1 AND person_id = $2',
+    [id, personId],
+  );
+  return r.rowCount > 0;
+}

@@ -1,0 +1,495 @@
+/**
+ * The organisation in the database: units, people, and effective-dated role assignments.
+ *
+ * Imports never delete: units and people missing from a new file become inactive, and role
+ * assignments are closed (`valid_to`) rather than removed, so "who held which role when" stays
+ * answerable (accountability looks at who was responsible at the time of the facts, Art. 3, 6, 7).
+ * Every read of roles takes a time `at` and answers as things were then.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { Db, Queryable } from './client';
+import {
+  assignmentKey,
+  canonicalOrgJson,
+  flattenAssignments,
+  isUniversityRole,
+  isUnitRole,
+  OrgFileError,
+  parseOrgFile,
+  UNIT_KINDS,
+  UNIT_ROLES,
+  UNIVERSITY_ROLES,
+  type FlatAssignment,
+  type Locale,
+  type OrgFile,
+  type Role,
+  type UnitKind,
+  type UnitRole,
+  type UniversityRole,
+} from '../domain/org';
+
+// ---------------------------------------------------------------------------------------------
+// Loading the file
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Reads and validates an organisation file, YAML (`.yaml`, `.yml`) or JSON (`.json`). Errors name
+ * the file and the place in it (`units[3].liaisons[1]`, with the line for YAML).
+ */
+export function loadOrgFile(file: string): OrgFile {
+  const ext = path.extname(file).toLowerCase();
+  if (!['.yaml', '.yml', '.json'].includes(ext)) {
+    throw new Error(`${file}: unsupported organisation file type "${ext}" (use .yaml, .yml or .json)`);
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: cannot read organisation file: ${(err as Error).message}`);
+  }
+
+  if (ext === '.json') {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${file}: JSON syntax error: ${(err as Error).message}`);
+    }
+    return parseOrgFile(data, file);
+  }
+
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new Error(`${file}: YAML syntax error: ${doc.errors.map((e) => e.message).join('\n')}`);
+  }
+  const data: unknown = doc.toJS();
+  try {
+    return parseOrgFile(data, file);
+  } catch (err) {
+    if (!(err instanceof OrgFileError)) throw err;
+    // Add the line of each problem: the node at the path, or the nearest enclosing one.
+    const issues = err.issues.map((issue) => {
+      for (let n = issue.segments.length; n >= 0; n--) {
+        const node = doc.getIn(issue.segments.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+        if (node && typeof node === 'object' && node.range) {
+          return { ...issue, line: lineCounter.linePos(node.range[0]).line };
+        }
+      }
+      return issue;
+    });
+    throw new OrgFileError(file, issues);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+// ---------------------------------------------------------------------------------------------
+
+export interface ImportSummary {
+  /** The `org_imports` row; for an unchanged file, the earlier import whose state is current. */
+  importId: number;
+  /** Nothing changed: same units, people and assignments, and the same file as the last import. */
+  unchanged: boolean;
+  units: { added: number; updated: number; deactivated: number };
+  people: { added: number; updated: number; deactivated: number };
+  assignments: { opened: number; closed: number; kept: number };
+}
+
+interface UnitRow {
+  id: string;
+  name: string;
+  name_en: string | null;
+  kind: UnitKind;
+  active: boolean;
+}
+
+interface PersonRow {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  locale: string;
+  active: boolean;
+}
+
+interface OpenAssignmentRow {
+  id: string;
+  person_id: string;
+  role: string;
+  unit_id: string | null;
+}
+
+/** Lock key serialising concurrent imports on PostgreSQL. */
+const IMPORT_LOCK = 724502;
+
+/**
+ * Brings the database in line with `file`, in one transaction: upserts units and people
+ * (deactivating those no longer in the file), closes role assignments no longer in the file and
+ * opens new ones at `now`, and records an `org_imports` row. An unchanged file changes nothing.
+ */
+export async function importOrg(db: Db, file: OrgFile, opts: { source: string; now?: Date }): Promise<ImportSummary> {
+  const now = opts.now ?? new Date();
+  const digest = orgDigest(file);
+  return db.tx(async (q) => {
+    if (db.kind === 'postgres') await q.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
+
+    // --- Units.
+    const units = new Map(
+      (await q.query<UnitRow>('SELECT id, name, name_en, kind, active FROM units')).rows.map((r) => [r.id, r]),
+    );
+    const unitAdds: OrgFile['units'] = [];
+    const unitUpdates: OrgFile['units'] = [];
+    for (const u of file.units) {
+      const row = units.get(u.id);
+      if (!row) unitAdds.push(u);
+      else if (row.name !== u.name || row.name_en !== u.nameEn || row.kind !== u.kind || !row.active) unitUpdates.push(u);
+    }
+    const fileUnitIds = new Set(file.units.map((u) => u.id));
+    const unitDeactivations = [...units.values()].filter((r) => r.active && !fileUnitIds.has(r.id)).map((r) => r.id);
+
+    // --- People.
+    const people = new Map(
+      (await q.query<PersonRow>('SELECT id, name, email, phone, locale, active FROM people')).rows.map((r) => [r.id, r]),
+    );
+    const personAdds: OrgFile['people'] = [];
+    const personUpdates: OrgFile['people'] = [];
+    for (const p of file.people) {
+      const row = people.get(p.id);
+      if (!row) personAdds.push(p);
+      else if (
+        row.name !== p.name ||
+        row.email !== p.email ||
+        row.phone !== p.phone ||
+        row.locale !== p.locale ||
+        !row.active
+      ) {
+        personUpdates.push(p);
+      }
+    }
+    const filePersonIds = new Set(file.people.map((p) => p.id));
+    const personDeactivations = [...people.values()].filter((r) => r.active && !filePersonIds.has(r.id)).map((r) => r.id);
+
+    // --- Role assignments: diff the open ones against the file.
+    const open = (
+      await q.query<OpenAssignmentRow>(
+        `SELECT id::text AS id, person_id, role, unit_id FROM role_assignments
+          WHERE valid_to IS NULL ORDER BY valid_from, id`,
+      )
+    ).rows;
+    const wanted = new Map<string, FlatAssignment>(flattenAssignments(file).map((a) => [assignmentKey(a), a]));
+    const keptKeys = new Set<string>();
+    const toClose: string[] = [];
+    for (const row of open) {
+      const key = assignmentKey({ personId: row.person_id, role: row.role as Role, unitId: row.unit_id });
+      // Keep the earliest open row of each wanted assignment; close the rest (and any duplicates).
+      if (wanted.has(key) && !keptKeys.has(key)) keptKeys.add(key);
+      else toClose.push(row.id);
+    }
+    const toOpen = [...wanted.entries()].filter(([key]) => !keptKeys.has(key)).map(([, a]) => a);
+
+    const counts = {
+      units: { added: unitAdds.length, updated: unitUpdates.length, deactivated: unitDeactivations.length },
+      people: { added: personAdds.length, updated: personUpdates.length, deactivated: personDeactivations.length },
+      assignments: { opened: toOpen.length, closed: toClose.length, kept: keptKeys.size },
+    };
+    const noChanges =
+      counts.units.added + counts.units.updated + counts.units.deactivated === 0 &&
+      counts.people.added + counts.people.updated + counts.people.deactivated === 0 &&
+      counts.assignments.opened + counts.assignments.closed === 0;
+
+    const last = (
+      await q.query<{ id: string; digest: string }>('SELECT id::text AS id, digest FROM org_imports ORDER BY id DESC LIMIT 1')
+    ).rows[0];
+    if (noChanges && last && last.digest === digest) {
+      return { importId: Number(last.id), unchanged: true, ...counts };
+    }
+
+    if (!noChanges) {
+      const latest = (
+        await q.query<{ latest: Date | string | null }>(
+          `SELECT max(GREATEST(valid_from, COALESCE(valid_to, valid_from))) AS latest FROM role_assignments`,
+        )
+      ).rows[0]?.latest;
+      if (latest != null && new Date(latest).getTime() > now.getTime()) {
+        throw new Error(
+          `Import time ${now.toISOString()} is before the latest recorded role change ${new Date(latest).toISOString()}: ` +
+            'imports must be applied in time order',
+        );
+      }
+    }
+
+    const recorded = { unchanged: noChanges, ...counts };
+    const importId = Number(
+      (
+        await q.query<{ id: string }>(
+          `INSERT INTO org_imports (imported_at, source, digest, summary) VALUES ($1, $2, $3, $4::jsonb) RETURNING id::text AS id`,
+          [now, opts.source, digest, JSON.stringify(recorded)],
+        )
+      ).rows[0]!.id,
+    );
+
+    for (const u of unitAdds) {
+      await q.query(
+        `INSERT INTO units (id, name, name_en, kind, active, updated_at) VALUES ($1, $2, $3, $4, true, $5)`,
+        [u.id, u.name, u.nameEn, u.kind, now],
+      );
+    }
+    for (const u of unitUpdates) {
+      await q.query(`UPDATE units SET name = $2, name_en = $3, kind = $4, active = true, updated_at = $5 WHERE id = $1`, [
+        u.id,
+        u.name,
+        u.nameEn,
+        u.kind,
+        now,
+      ]);
+    }
+    if (unitDeactivations.length > 0) {
+      await q.query(`UPDATE units SET active = false, updated_at = $2 WHERE id = ANY($1::text[])`, [unitDeactivations, now]);
+    }
+
+    for (const p of personAdds) {
+      await q.query(
+        `INSERT INTO people (id, name, email, phone, locale, active, updated_at) VALUES ($1, $2, $3, $4, $5, true, $6)`,
+        [p.id, p.name, p.email, p.phone, p.locale, now],
+      );
+    }
+    for (const p of personUpdates) {
+      await q.query(
+        `UPDATE people SET name = $2, email = $3, phone = $4, locale = $5, active = true, updated_at = $6 WHERE id = $1`,
+        [p.id, p.name, p.email, p.phone, p.locale, now],
+      );
+    }
+    if (personDeactivations.length > 0) {
+      await q.query(`UPDATE people SET active = false, updated_at = $2 WHERE id = ANY($1::text[])`, [personDeactivations, now]);
+    }
+
+    if (toClose.length > 0) {
+      await q.query(
+        `UPDATE role_assignments SET valid_to = $1, closed_by_import = $2 WHERE id = ANY($3::bigint[]) AND valid_to IS NULL`,
+        [now, importId, toClose],
+      );
+    }
+    if (toOpen.length > 0) {
+      await q.query(
+        `INSERT INTO role_assignments (person_id, role, unit_id, valid_from, opened_by_import)
+         SELECT t.person_id, t.role, t.unit_id, $4, $5
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS t(person_id, role, unit_id)`,
+        [toOpen.map((a) => a.personId), toOpen.map((a) => a.role), toOpen.map((a) => a.unitId), now, importId],
+      );
+    }
+
+    return { importId, unchanged: noChanges, ...counts };
+  });
+}
+
+/** SHA-256 (hex) of the canonical JSON of a validated organisation file. */
+export function orgDigest(file: OrgFile): string {
+  return createHash('sha256').update(canonicalOrgJson(file)).digest('hex');
+}
+
+/** True when no unit and no person has ever been imported. */
+export async function isOrgEmpty(db: Queryable): Promise<boolean> {
+  const r = await db.query<{ empty: boolean }>(
+    `SELECT (NOT EXISTS (SELECT 1 FROM units) AND NOT EXISTS (SELECT 1 FROM people)) AS empty`,
+  );
+  return r.rows[0]!.empty;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+export interface Person {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  locale: Locale;
+  active: boolean;
+}
+
+export interface Unit {
+  id: string;
+  name: string;
+  nameEn: string | null;
+  kind: UnitKind;
+  active: boolean;
+}
+
+export interface PersonRoles {
+  /** `null` when no such person was ever imported. */
+  person: Person | null;
+  university: UniversityRole[];
+  units: Array<{ unitId: string; role: UnitRole }>;
+}
+
+/** The escalation chain of a unit at one time: person ids, `null` where the role was vacant. */
+export interface UnitChain {
+  directResponsible: string | null;
+  firstResponsible: string | null;
+  supervisingLeader: string | null;
+  cybersecurityLeader: string | null;
+  partySecretary: string | null;
+}
+
+export interface PersonWithRoles extends Person {
+  roles: Array<{ role: Role; unitId: string | null }>;
+}
+
+/** Assignments in force at `$n` (a timestamptz parameter). */
+const inForceAt = (n: number) => `valid_from <= $${n} AND (valid_to IS NULL OR valid_to > $${n})`;
+
+const PERSON_COLUMNS = 'id, name, email, phone, locale, active';
+
+function toPerson(r: PersonRow): Person {
+  return { id: r.id, name: r.name, email: r.email, phone: r.phone, locale: r.locale as Locale, active: r.active };
+}
+
+function toUnit(r: UnitRow): Unit {
+  return { id: r.id, name: r.name, nameEn: r.name_en, kind: r.kind, active: r.active };
+}
+
+const ROLE_ORDER = new Map<string, number>([...UNIVERSITY_ROLES, ...UNIT_ROLES].map((r, i) => [r, i]));
+const KIND_ORDER = new Map<string, number>(UNIT_KINDS.map((k, i) => [k, i]));
+
+function compareRoles(a: { role: string; unitId: string | null }, b: { role: string; unitId: string | null }): number {
+  if (a.unitId !== b.unitId) {
+    if (a.unitId === null) return -1;
+    if (b.unitId === null) return 1;
+    return a.unitId < b.unitId ? -1 : 1;
+  }
+  return (ROLE_ORDER.get(a.role) ?? 99) - (ROLE_ORDER.get(b.role) ?? 99);
+}
+
+/** The roles a person held at `at` (university roles, and roles within units). */
+export async function getPersonRoles(db: Queryable, personId: string, at: Date = new Date()): Promise<PersonRoles> {
+  const person = (await db.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = $1`, [personId])).rows[0];
+  const rows = (
+    await db.query<{ role: string; unit_id: string | null }>(
+      `SELECT DISTINCT role, unit_id FROM role_assignments WHERE person_id = $1 AND ${inForceAt(2)}`,
+      [personId, at],
+    )
+  ).rows
+    .map((r) => ({ role: r.role, unitId: r.unit_id }))
+    .sort(compareRoles);
+  return {
+    person: person ? toPerson(person) : null,
+    university: rows.filter((r) => r.unitId === null && isUniversityRole(r.role)).map((r) => r.role as UniversityRole),
+    units: rows
+      .filter((r): r is { role: UnitRole; unitId: string } => r.unitId !== null && isUnitRole(r.role))
+      .map((r) => ({ unitId: r.unitId, role: r.role })),
+  };
+}
+
+/**
+ * Who stood in the unit's escalation chain at `at`: direct responsible → first responsible →
+ * supervising leader → cybersecurity leader → party secretary. Where several held one role, the
+ * one holding it longest (earliest `valid_from`).
+ */
+export async function getUnitChain(db: Queryable, unitId: string, at: Date = new Date()): Promise<UnitChain> {
+  const rows = (
+    await db.query<{ role: string; person_id: string }>(
+      `SELECT role, person_id FROM role_assignments
+        WHERE ((unit_id = $1 AND role IN ('direct_responsible', 'first_responsible', 'supervising_leader'))
+               OR (unit_id IS NULL AND role IN ('cybersecurity_leader', 'party_secretary')))
+          AND ${inForceAt(2)}
+        ORDER BY valid_from, id`,
+      [unitId, at],
+    )
+  ).rows;
+  const first = (role: Role) => rows.find((r) => r.role === role)?.person_id ?? null;
+  return {
+    directResponsible: first('direct_responsible'),
+    firstResponsible: first('first_responsible'),
+    supervisingLeader: first('supervising_leader'),
+    cybersecurityLeader: first('cybersecurity_leader'),
+    partySecretary: first('party_secretary'),
+  };
+}
+
+/** Who held `role` in the unit at `at`, longest-serving first. */
+export async function getUnitRoleHolders(
+  db: Queryable,
+  unitId: string,
+  role: UnitRole,
+  at: Date = new Date(),
+): Promise<string[]> {
+  const rows = (
+    await db.query<{ person_id: string }>(
+      `SELECT person_id FROM role_assignments WHERE unit_id = $1 AND role = $2 AND ${inForceAt(3)} ORDER BY valid_from, id`,
+      [unitId, role, at],
+    )
+  ).rows;
+  return [...new Set(rows.map((r) => r.person_id))];
+}
+
+/** Who held the university-level `role` at `at`, longest-serving first. */
+export async function getUniversityRoleHolders(db: Queryable, role: UniversityRole, at: Date = new Date()): Promise<string[]> {
+  const rows = (
+    await db.query<{ person_id: string }>(
+      `SELECT person_id FROM role_assignments WHERE unit_id IS NULL AND role = $1 AND ${inForceAt(2)} ORDER BY valid_from, id`,
+      [role, at],
+    )
+  ).rows;
+  return [...new Set(rows.map((r) => r.person_id))];
+}
+
+/** All units ever imported (inactive ones too), colleges, then departments, then affiliated units. */
+export async function listUnits(db: Queryable): Promise<Unit[]> {
+  const rows = (await db.query<UnitRow>('SELECT id, name, name_en, kind, active FROM units ORDER BY id')).rows;
+  return rows.map(toUnit).sort((a, b) => (KIND_ORDER.get(a.kind) ?? 9) - (KIND_ORDER.get(b.kind) ?? 9));
+}
+
+export async function getUnit(db: Queryable, id: string): Promise<Unit | null> {
+  const row = (await db.query<UnitRow>('SELECT id, name, name_en, kind, active FROM units WHERE id = $1', [id])).rows[0];
+  return row ? toUnit(row) : null;
+}
+
+/**
+ * People with their current roles; with `unitId`, only those currently holding a role in that unit
+ * (each still listed with all their roles).
+ */
+export async function listPeople(db: Queryable, opts: { unitId?: string } = {}): Promise<PersonWithRoles[]> {
+  const at = new Date();
+  const people = opts.unitId
+    ? (
+        await db.query<PersonRow>(
+          `SELECT ${PERSON_COLUMNS} FROM people
+            WHERE id IN (SELECT person_id FROM role_assignments WHERE unit_id = $1 AND ${inForceAt(2)})
+            ORDER BY id`,
+          [opts.unitId, at],
+        )
+      ).rows
+    : (await db.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people ORDER BY id`)).rows;
+  if (people.length === 0) return [];
+  const roles = (
+    await db.query<{ person_id: string; role: string; unit_id: string | null }>(
+      `SELECT DISTINCT person_id, role, unit_id FROM role_assignments WHERE person_id = ANY($1::text[]) AND ${inForceAt(2)}`,
+      [people.map((p) => p.id), at],
+    )
+  ).rows;
+  const byPerson = new Map<string, Array<{ role: Role; unitId: string | null }>>();
+  for (const r of roles) {
+    const list = byPerson.get(r.person_id) ?? [];
+    list.push({ role: r.role as Role, unitId: r.unit_id });
+    byPerson.set(r.person_id, list);
+  }
+  return people.map((p) => ({ ...toPerson(p), roles: (byPerson.get(p.id) ?? []).sort(compareRoles) }));
+}
+
+/** The people with these ids, in the order asked; unknown ids are left out. */
+export async function getPeople(db: Queryable, ids: readonly string[]): Promise<Person[]> {
+  if (ids.length === 0) return [];
+  const rows = (
+    await db.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = ANY($1::text[])`, [[...new Set(ids)]])
+  ).rows;
+  const byId = new Map(rows.map((r) => [r.id, toPerson(r)]));
+  return [...new Set(ids)].flatMap((id) => {
+    const p = byId.get(id);
+    return p ? [p] : [];
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The deadline and escalation policy (期限与升级策略): for each severity, how long a unit has to
+ * acknowledge (签收) and to rectify (整改), how long each level of the escalation chain has to
+ * decide, and when reminders go out. Validated with zod; parsing text is pure (the file is read in
+ * config/files.ts).
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { WorkCalendar } from './calendar';
+import { computeDeadline, type Deadline } from './deadlines';
+import { durationMs, parseDuration, positiveIsoDuration } from './duration';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const SEVERITY_LABELS: Record<Severity, { zh: string; en: string }> = {
+  critical: { zh: '紧急', en: 'critical' },
+  high: { zh: '高危', en: 'high' },
+  medium: { zh: '中危', en: 'medium' },
+  low: { zh: '低危', en: 'low' },
+};
+
+/** Relative to the project root. */
+export const DEFAULT_POLICY_YAML_PATH = 'config/policy.default.yaml';
+
+export class PolicyError extends Error {
+  constructor(
+    message: string,
+    /** Each problem with its dotted path, e.g. severities.high.rectify.within. */
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'PolicyError';
+  }
+}
+
+function msOrNull(iso: unknown): number | null {
+  try {
+    return typeof iso === 'string' ? durationMs(parseDuration(iso)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reminders are offsets before the deadline: each must be shorter than the window and listed once. */
+function checkReminders(windowKey: string) {
+  return (value: Record<string, unknown> & { reminders: string[] }, ctx: z.RefinementCtx) => {
+    const window = value[windowKey];
+    const windowMs = msOrNull(window);
+    const seen = new Set<number>();
+    value.reminders.forEach((r, i) => {
+      const ms = msOrNull(r);
+      if (ms === null) return; // reported by the duration schema
+      if (windowMs !== null && ms >= windowMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reminders', i],
+          message:
+            `提醒（截止前${r}）必须短于它所在的期限 ${windowKey}=${String(window)}` +
+            ` / The reminder (${r} before the deadline) must be shorter than the window ${windowKey}=${String(window)}`,
+        });
+      }
+      if (seen.has(ms)) {
+        ctx.addIssue({ code: 'custom', path: ['reminders', i], message: `重复的提醒 ${r} / Duplicate reminder ${r}` });
+      }
+      seen.add(ms);
+    });
+  };
+}
+
+const remindersSchema = z.array(positiveIsoDuration).default([]);
+
+export const windowPolicySchema = z
+  .strictObject({
+    /** ISO-8601 duration; with workingDays the days part counts working days. */
+    within: positiveIsoDuration,
+    workingDays: z.boolean(),
+    /** Offsets BEFORE the deadline at which reminders go out. */
+    reminders: remindersSchema,
+  })
+  .superRefine(checkReminders('within'));
+
+export const escalationPolicySchema = z
+  .strictObject({
+    /** How long each level of the chain has to decide before the next level is asked. */
+    decideWithin: positiveIsoDuration,
+    workingDays: z.boolean(),
+    /** The longest supervision (督办) deadline a leader may set. */
+    maxSupervise: positiveIsoDuration,
+    /** Offsets BEFORE the decision deadline. */
+    reminders: remindersSchema,
+  })
+  .superRefine(checkReminders('decideWithin'));
+
+export const severityPolicySchema = z.strictObject({
+  acknowledge: windowPolicySchema,
+  rectify: windowPolicySchema,
+  escalation: escalationPolicySchema,
+});
+
+export const policySchema = z.strictObject({
+  version: z.literal(1),
+  /** Informational: the offset is fixed at +08:00, so only Asia/Shanghai is accepted. */
+  timeZone: z
+    .literal('Asia/Shanghai', { message: '仅支持 Asia/Shanghai（UTC+8） / Only Asia/Shanghai (UTC+8) is supported' })
+    .default('Asia/Shanghai'),
+  severities: z.strictObject({
+    critical: severityPolicySchema,
+    high: severityPolicySchema,
+    medium: severityPolicySchema,
+    low: severityPolicySchema,
+  }),
+  extension: z.strictObject({
+    /** How many extension requests (延期申请) a notice may get approved. */
+    maxPerNotice: z.number().int().min(0).max(100),
+  }),
+});
+
+export type Policy = z.output<typeof policySchema>;
+export type WindowPolicy = z.output<typeof windowPolicySchema>;
+export type EscalationPolicy = z.output<typeof escalationPolicySchema>;
+export type SeverityPolicy = z.output<typeof severityPolicySchema>;
+
+/** Validate already-parsed data (from YAML or JSON). `source` names the file in messages. */
+export function validatePolicy(data: unknown, source?: string): Policy {
+  const result = policySchema.safeParse(data);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({
+    path: i.path.length ? i.path.map(String).join('.') : '(root)',
+    message: i.message,
+  }));
+  const where = source ? ` (${source})` : '';
+  throw new PolicyError(
+    `策略配置无效 / Invalid policy${where}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    issues,
+  );
+}
+
+export function parsePolicy(text: string, format: 'yaml' | 'json', source?: string): Policy {
+  let data: unknown;
+  try {
+    data = format === 'yaml' ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    const where = source ? ` (${source})` : '';
+    throw new PolicyError(
+      `策略文件无法解析 / Cannot parse the policy${where} as ${format.toUpperCase()}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  return validatePolicy(data, source);
+}
+
+/** Reminder offsets in milliseconds, longest first. */
+export function reminderOffsetsMs(reminders: readonly string[]): number[] {
+  return reminders.map((r) => durationMs(parseDuration(r))).sort((a, b) => b - a);
+}
+
+const KIND_LABELS = {
+  acknowledge: { zh: '签收', en: 'acknowledgement' },
+  rectify: { zh: '整改', en: 'rectification' },
+} as const;
+
+/** The acknowledgement or rectification deadline the policy gives a notice of this severity. */
+export function policyDeadline(
+  policy: Policy,
+  severity: Severity,
+  kind: 'acknowledge' | 'rectify',
+  from: Date,
+  calendar: WorkCalendar,
+): Deadline {
+  const w = policy.severities[severity][kind];
+  return computeDeadline({
+    from,
+    within: w.within,
+    workingDays: w.workingDays,
+    calendar,
+    label: {
+      zh: `策略（${SEVERITY_LABELS[severity].zh}·${KIND_LABELS[kind].zh}）`,
+      en: `policy (${SEVERITY_LABELS[severity].en}, ${KIND_LABELS[kind].en})`,
+    },
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * Once per test run: a real Temporal dev server (the CLI, found or built by the same resolver as
+ * `npm start`) and one workflow bundle that every test worker reuses.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
+import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
+import { waitForNamespace } from '../worker/temporal';
+
+declare global {
+  var __TEMPORAL_DEV_SERVER__: DevServer | undefined;
+  var __TEMPORAL_TEST_DIR__: string | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const cli = resolveTemporalCli((l) => console.log(l));
+  if (!cli) {
+    throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built.');
+  }
+  const port = await freePort();
+  const server = await startDevServer({ cliPath: cli, port, extraArgs: devServerSearchAttributeArgs() });
+  await waitForNamespace(server.address, 'default');
+  globalThis.__TEMPORAL_DEV_SERVER__ = server;
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cyberduty-test-'));
+  globalThis.__TEMPORAL_TEST_DIR__ = dir;
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined },
+  });
+  const codePath = path.join(dir, 'workflow-bundle.js');
+  fs.writeFileSync(codePath, bundle.code);
+
+  // Inherited by the jest worker processes, which start after this.
+  process.env.TEMPORAL_TEST_ADDRESS = server.address;
+  process.env.TEMPORAL_TEST_BUNDLE = codePath;
+}

@@ -1,0 +1,123 @@
+/**
+ * The whole system for one test file: a fresh database (PGlite, or a PostgreSQL schema when
+ * DATABASE_URL is set) with the small test organisation, a real worker on its own task queue of the
+ * run's Temporal dev server, a Temporal client and the express app.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import request from 'supertest';
+import type { Db } from '../../db/client';
+import { importOrg, loadOrgFile } from '../../db/org';
+import { createApp } from '../../api/app';
+import { createTokenService, type TokenService } from '../../api/auth';
+import { createWorker } from '../../worker/worker';
+import { loadPolicy } from '../../config/files';
+import { createPrcCalendar } from '../../domain/calendar';
+import type { Policy } from '../../domain/policy';
+import { openTestDb } from './db';
+
+export const SMALL_ORG = path.join(__dirname, '..', 'fixtures', 'org-small.yaml');
+
+export interface Stack {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+  policy: Policy;
+  app: ReturnType<typeof createApp>;
+  tokens: TokenService;
+  /** supertest agent bound to the app, with a Bearer token for the person. */
+  as(personId: string): {
+    get(url: string): Promise<request.Response>;
+    post(url: string, body?: object): Promise<request.Response>;
+  };
+  /** Stops the worker (as a crash or deploy would) and starts a new one on the same queue. */
+  restartWorker(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * A policy with second-scale windows for every severity, so tests see timers fire quickly.
+ * Values are ISO-8601 durations.
+ */
+export function fastPolicy(p: { ack?: string; rectify?: string; ackReminders?: string[]; rectifyReminders?: string[] } = {}): Policy {
+  const base = loadPolicy();
+  const window = (within: string, reminders: string[]) => ({ within, workingDays: false, reminders });
+  const severities = Object.fromEntries(
+    Object.entries(base.severities).map(([k, v]) => [
+      k,
+      {
+        ...v,
+        acknowledge: window(p.ack ?? 'PT1H', p.ackReminders ?? []),
+        rectify: window(p.rectify ?? 'PT2H', p.rectifyReminders ?? []),
+      },
+    ]),
+  ) as Policy['severities'];
+  return { ...base, severities };
+}
+
+export async function startStack(opts: { policy?: Policy; orgFile?: string } = {}): Promise<Stack> {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  const codePath = process.env.TEMPORAL_TEST_BUNDLE;
+  if (!address || !codePath) throw new Error('The Temporal test server is not running (jest globalSetup)');
+  const db = await openTestDb();
+  await importOrg(db, loadOrgFile(opts.orgFile ?? SMALL_ORG), { source: 'test' });
+  const policy = opts.policy ?? fastPolicy();
+  const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const publicUrl = 'http://cyberduty.test';
+
+  let worker: Worker;
+  let running: Promise<void>;
+  const startWorker = async () => {
+    worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, db, publicUrl, workflowBundle: { codePath } });
+    running = worker.run();
+  };
+  await startWorker();
+
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const tokens = createTokenService(crypto.randomBytes(32));
+  const app = createApp({
+    db,
+    temporal: client,
+    taskQueue,
+    policy,
+    calendar: createPrcCalendar(),
+    tokens,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    evidenceMaxBytes: 64 * 1024,
+  });
+
+  return {
+    db,
+    client,
+    taskQueue,
+    policy,
+    app,
+    tokens,
+    as(personId: string) {
+      const bearer = async () => `Bearer ${await tokens.sign(personId)}`;
+      return {
+        get: async (url: string) => request(app).get(url).set('Authorization', await bearer()),
+        post: async (url: string, body?: object) =>
+          request(app).post(url).set('Authorization', await bearer()).send(body ?? {}),
+      };
+    },
+    async restartWorker() {
+      worker.shutdown();
+      await running;
+      await startWorker();
+    },
+    async shutdown() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await db.close();
+    },
+  };
+}
+

@@ -1,0 +1,30 @@
+/**
+ * Builds the Temporal worker: the workflow bundle plus activities bound to a database.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createNoticeActivities } from '../activities/notices';
+import type { Db } from '../db/client';
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  publicUrl: string;
+  /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createNoticeActivities({ db: deps.db, publicUrl: deps.publicUrl }),
+    // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
+    shutdownGraceTime: '10 seconds',
+  });
+}
