@@ -149,8 +149,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   let exited: number | null | undefined;
+  // If we die (even on an uncaught exception) the server must not outlive us.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.on('exit', (code) => {
     exited = code;
+    process.removeListener('exit', killOnExit);
   });
   const address = `127.0.0.1:${opts.port}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 120000);

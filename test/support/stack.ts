@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import request from 'supertest';
 import type { Db } from '../../db/client';
@@ -58,10 +58,17 @@ export function fastPolicy(p: { ack?: string; rectify?: string; ackReminders?: s
   return { ...base, severities };
 }
 
+let runtimeInstalled = false;
+
 export async function startStack(opts: { policy?: Policy; orgFile?: string } = {}): Promise<Stack> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const codePath = process.env.TEMPORAL_TEST_BUNDLE;
   if (!address || !codePath) throw new Error('The Temporal test server is not running (jest globalSetup)');
+  if (!runtimeInstalled) {
+    // Quiet worker lifecycle logs in tests; warnings and errors still show.
+    Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    runtimeInstalled = true;
+  }
   const db = await openTestDb();
   await importOrg(db, loadOrgFile(opts.orgFile ?? SMALL_ORG), { source: 'test' });
   const policy = opts.policy ?? fastPolicy();

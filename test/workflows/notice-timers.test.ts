@@ -1,0 +1,123 @@
+/**
+ * Deadlines, reminders and overdue on a real Temporal server, with a second-scale policy. The
+ * tests await conditions; they never sleep for a fixed time.
+ */
+import { fastPolicy, startStack, type Stack } from '../support/stack';
+import { eventually } from '../support/wait';
+
+const OFFICE = 'p-chen-jing';
+const CS_LIAISON = 'p-li-na';
+
+let s: Stack;
+beforeAll(async () => {
+  // Acknowledge within 2 s (reminder 1 s before), rectify within 8 s (reminder 3 s before).
+  s = await startStack({ policy: fastPolicy({ ack: 'PT2S', ackReminders: ['PT1S'], rectify: 'PT8S', rectifyReminders: ['PT3S'] }) });
+});
+afterAll(async () => {
+  await s?.shutdown();
+});
+
+async function issue(title: string): Promise<string> {
+  const res = await s.as(OFFICE).post('/api/notices', {
+    unitId: 'cs',
+    title,
+    category: 'outage',
+    severity: 'critical',
+    description: '门户网站宕机',
+  });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+async function timeline(id: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+  return (await s.as(OFFICE).get(`/api/notices/${id}`)).body.timeline;
+}
+
+const hasEvent = (id: string, type: string, deadline?: string) => () =>
+  timeline(id).then((t) => t.some((e) => e.type === type && (!deadline || e.data.deadline === deadline)));
+
+test('a reminder before the deadline, then overdue; acknowledging clears it; the rectify clock runs on', async () => {
+  const id = await issue('提醒与逾期');
+  await eventually(hasEvent(id, 'overdue', 'acknowledge'), 20000, 'acknowledge overdue');
+
+  const types = (await timeline(id)).map((e) => `${e.type}:${e.data.deadline ?? ''}`);
+  expect(types).toEqual(['issued:', 'reminder_sent:acknowledge', 'overdue:acknowledge']);
+  let notice = (await s.as(OFFICE).get(`/api/notices/${id}`)).body;
+  expect(notice.overdue).toBe('acknowledge');
+
+  // The unit was told, in Chinese, and the office too.
+  const unitInbox = (await s.as(CS_LIAISON).get('/api/me/inbox?pageSize=100')).body.items.filter(
+    (m: { noticeId: string }) => m.noticeId === id,
+  );
+  expect(unitInbox.map((m: { kind: string }) => m.kind).sort()).toEqual(['new_notice', 'overdue', 'reminder']);
+  expect(unitInbox.find((m: { kind: string }) => m.kind === 'overdue').subject).toContain('已逾期');
+  const officeInbox = (await s.as(OFFICE).get('/api/me/inbox?pageSize=100')).body.items;
+  expect(officeInbox.some((m: { noticeId: string; kind: string }) => m.noticeId === id && m.kind === 'overdue')).toBe(true);
+
+  // Operators find it in Temporal by its search attributes.
+  await eventually(async () => {
+    for await (const wf of s.client.workflow.list({ query: `CydOverdue = "acknowledge" AND CydUnit = "cs"` })) {
+      if (wf.workflowId === `notice-${id}`) return true;
+    }
+    return false;
+  }, 20000, 'visibility');
+
+  notice = (await s.as(CS_LIAISON).post(`/api/notices/${id}/acknowledge`)).body;
+  expect(notice.status).toBe('rectifying');
+  expect(notice.overdue).toBeNull();
+
+  await eventually(hasEvent(id, 'overdue', 'rectify'), 20000, 'rectify overdue');
+  const after = (await timeline(id)).map((e) => `${e.type}:${e.data.deadline ?? ''}`);
+  expect(after.slice(3)).toEqual(['acknowledged:', 'reminder_sent:rectify', 'overdue:rectify']);
+  notice = (await s.as(OFFICE).get(`/api/notices/${id}`)).body;
+  expect(notice.overdue).toBe('rectify');
+  expect(notice.status).toBe('rectifying'); // overdue notices stay open
+
+  // An approved extension moves the deadline: overdue clears, and the timer follows the new date.
+  const until = new Date(Date.now() + 3000).toISOString();
+  const req = await s.as(CS_LIAISON).post(`/api/notices/${id}/extension-requests`, { until, reason: '等待厂商补丁' });
+  expect(req.status).toBe(201);
+  notice = (await s.as(OFFICE).post(`/api/notices/${id}/extension-requests/${req.body.id}/decision`, { decision: 'approve' })).body;
+  expect(notice.overdue).toBeNull();
+  await eventually(
+    () => timeline(id).then((t) => t.filter((e) => e.type === 'overdue' && e.data.deadline === 'rectify').length === 2),
+    20000,
+    'overdue at the extended deadline',
+  );
+  const last = (await timeline(id)).at(-1)!;
+  expect(last.data.due).toBe(new Date(until).toISOString());
+});
+
+test('a report under review stops the clock; a send-back with a new deadline restarts it', async () => {
+  const id = await issue('审核期间不计时');
+  await s.as(CS_LIAISON).post(`/api/notices/${id}/acknowledge`);
+  const report = {
+    summary: '已恢复服务',
+    measures: '更换故障硬盘',
+    evidence: [{ name: 'log.txt', contentBase64: Buffer.from('ok').toString('base64') }],
+  };
+  expect((await s.as(CS_LIAISON).post(`/api/notices/${id}/rectification`, report)).status).toBe(200);
+  const rectifyBy = Date.parse((await s.as(OFFICE).get(`/api/notices/${id}`)).body.rectifyBy.at);
+  // Wait past the rectify deadline while under review: nothing becomes overdue.
+  await eventually(async () => Date.now() > rectifyBy + 1500, 20000, 'deadline to pass');
+  expect((await timeline(id)).some((e) => e.type === 'overdue')).toBe(false);
+
+  // Sent back after the deadline with no new date: overdue at once. With a new date: on time.
+  const newBy = new Date(Date.now() + 60000).toISOString();
+  const back = await s.as(OFFICE).post(`/api/notices/${id}/review`, { decision: 'reject', comment: '日志不全', rectifyBy: newBy });
+  expect(back.status).toBe(200);
+  expect(back.body.rectifyBy.at).toBe(newBy);
+  expect(back.body.overdue).toBeNull();
+});
+
+test('a worker restart in the middle of a notice loses nothing', async () => {
+  const id = await issue('重启不丢失');
+  await s.restartWorker();
+  await eventually(hasEvent(id, 'overdue', 'acknowledge'), 30000, 'overdue after restart');
+  const ack = await s.as(CS_LIAISON).post(`/api/notices/${id}/acknowledge`);
+  expect(ack.status).toBe(200);
+  const t = await timeline(id);
+  // Each step recorded exactly once, in order.
+  expect(t.map((e) => e.type)).toEqual(['issued', 'reminder_sent', 'overdue', 'acknowledged']);
+  expect(t.map((e: { seq?: number } & object) => (e as { seq: number }).seq)).toEqual([1, 2, 3, 4]);
+});
