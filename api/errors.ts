@@ -66,5 +66,6 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   req.log?.error({ err }, 'unhandled error');
-  res.status(500).json({ error: `服务器内部错误，请联系管理员（请求号 ${req.id}）/ Internal error; quote request id ${req.id}`, details: null });
+  const id = typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '-';
+  res.status(500).json({ error: `服务器内部错误，请联系管理员（请求号 ${id}）/ Internal error; quote request id ${id}`, details: null });
 };

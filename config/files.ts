@@ -33,7 +33,7 @@ export function projectFile(relativePath: string): string {
     resolve(__dirname, '..', '..', relativePath),
     resolve(process.cwd(), relativePath),
   ];
-  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+  return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
 /** Parse a .json, .yaml or .yml file. An empty YAML file gives null. */

@@ -229,7 +229,7 @@ export async function importOrg(db: Db, file: OrgFile, opts: { source: string; n
           `INSERT INTO org_imports (imported_at, source, digest, summary) VALUES ($1, $2, $3, $4::jsonb) RETURNING id::text AS id`,
           [now, opts.source, digest, JSON.stringify(recorded)],
         )
-      ).rows[0]!.id,
+      ).rows[0].id,
     );
 
     for (const u of unitAdds) {
@@ -296,7 +296,7 @@ export async function isOrgEmpty(db: Queryable): Promise<boolean> {
   const r = await db.query<{ empty: boolean }>(
     `SELECT (NOT EXISTS (SELECT 1 FROM units) AND NOT EXISTS (SELECT 1 FROM people)) AS empty`,
   );
-  return r.rows[0]!.empty;
+  return r.rows[0].empty;
 }
 
 // ---------------------------------------------------------------------------------------------

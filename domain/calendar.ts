@@ -134,7 +134,7 @@ const CHINESE_DAYS_YEARS: ReadonlySet<number> = new Set(
 
 /** What the installed chinese-days package knows: its version and the first and last year in its table. */
 export const CHINESE_DAYS_COVERAGE: { version: string; firstYear: number; lastYear: number } = {
-  version: String((chineseDaysPackage as { version?: unknown }).version ?? 'unknown'),
+  version: (chineseDaysPackage as { version?: string }).version ?? 'unknown',
   firstYear: Math.min(...CHINESE_DAYS_YEARS),
   lastYear: Math.max(...CHINESE_DAYS_YEARS),
 };

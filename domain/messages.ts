@@ -22,7 +22,7 @@ export interface RenderedMessage {
 const SEVERITY_ZH: Record<string, string> = { critical: '紧急', high: '高', medium: '中', low: '低' };
 const DEADLINE_ZH: Record<string, string> = { acknowledge: '签收', rectify: '整改' };
 
-function str(v: unknown): string {
+function str(v: string | number | boolean | null | undefined): string {
   return v === null || v === undefined ? '' : String(v);
 }
 

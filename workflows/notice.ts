@@ -17,7 +17,11 @@ import {
 import type { NoticeActivities, NoticeEvent, NoticeEventType, NotifyRequest } from '../activities/types';
 import {
   type Actor,
+  type ExtensionDecisionInput,
+  type ExtensionInput,
   type NoticeInput,
+  type RectificationReport,
+  type ReviewInput,
   type NoticeState,
   type TimerEvent,
   RuleViolation,
@@ -136,7 +140,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       await notify('acknowledged', office());
       return state;
     },
-    { validator: ({ actor }) => validate(() => checkAcknowledge(state, actor)) },
+    { validator: ({ actor }: { actor: Actor }) => validate(() => checkAcknowledge(state, actor)) },
   );
 
   setHandler(
@@ -147,7 +151,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       await notify('report_submitted', office(), { round: r.round });
       return state;
     },
-    { validator: ({ actor, report }) => validate(() => checkSubmitRectification(state, actor, report)) },
+    {
+      validator: ({ actor, report }: { actor: Actor; report: RectificationReport }) =>
+        validate(() => checkSubmitRectification(state, actor, report)),
+    },
   );
 
   setHandler(
@@ -172,7 +179,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       });
       return state;
     },
-    { validator: ({ actor, review: input }) => validate(() => checkReview(state, actor, input, Date.now())) },
+    {
+      validator: ({ actor, review: input }: { actor: Actor; review: ReviewInput }) =>
+        validate(() => checkReview(state, actor, input, Date.now())),
+    },
   );
 
   setHandler(
@@ -183,7 +193,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       await notify('withdrawn', unitContacts(), { reason });
       return state;
     },
-    { validator: ({ actor, reason }) => validate(() => checkWithdraw(state, actor, reason)) },
+    { validator: ({ actor, reason }: { actor: Actor; reason: string }) => validate(() => checkWithdraw(state, actor, reason)) },
   );
 
   setHandler(
@@ -194,7 +204,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       await notify('extension_requested', office(), { until: req.until, reason: req.reason });
       return state;
     },
-    { validator: ({ actor, request }) => validate(() => checkRequestExtension(state, actor, request, Date.now())) },
+    {
+      validator: ({ actor, request }: { actor: Actor; request: ExtensionInput }) =>
+        validate(() => checkRequestExtension(state, actor, request, Date.now())),
+    },
   );
 
   setHandler(
@@ -217,7 +230,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       });
       return state;
     },
-    { validator: ({ actor, decision }) => validate(() => checkDecideExtension(state, actor, decision)) },
+    {
+      validator: ({ actor, decision }: { actor: Actor; decision: ExtensionDecisionInput }) =>
+        validate(() => checkDecideExtension(state, actor, decision)),
+    },
   );
 
   async function fire(timer: TimerEvent): Promise<void> {
@@ -239,8 +255,9 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
    * The seam for escalation up the leadership chain (a later issue): called once each time the
    * notice becomes overdue. For now the notice stays open and overdue.
    */
-  async function onOverdue(kind: TimerEvent['deadline']): Promise<void> {
+  function onOverdue(kind: TimerEvent['deadline']): Promise<void> {
     log.info('notice overdue', { noticeId: state.id, kind });
+    return Promise.resolve();
   }
 
   await record('issued', input.issuedBy, {

@@ -15,5 +15,5 @@ export const SEARCH_ATTRIBUTES = [SA_UNIT, SA_STATUS, SA_SEVERITY, SA_OVERDUE, S
 /** `--search-attribute` flags for `temporal server start-dev`. */
 export function devServerSearchAttributeArgs(): string[] {
   const cliType = { KEYWORD: 'Keyword', INT: 'Int' } as const;
-  return SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${cliType[k.type as 'KEYWORD' | 'INT']}`]);
+  return SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${cliType[k.type]}`]);
 }

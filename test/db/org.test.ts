@@ -79,9 +79,9 @@ describe('org file schema', () => {
     const file = parseOrgFile(rawFile());
     expect(file.university.cybersecurityLeader).toBeNull();
     expect(file.university.auditOffice).toEqual([]);
-    expect(file.units[0]!.directResponsible).toBeNull();
-    expect(file.units[0]!.leadershipMembers).toEqual([]);
-    expect(file.units[0]!.nameEn).toBeNull();
+    expect(file.units[0].directResponsible).toBeNull();
+    expect(file.units[0].leadershipMembers).toEqual([]);
+    expect(file.units[0].nameEn).toBeNull();
     expect(file.people[1]).toEqual({ id: 'p-b', name: '乙', email: null, phone: null, locale: 'zh-CN' });
     expect(listVacancies(file)).toContainEqual({ role: 'direct_responsible', unitId: 'cs' });
     expect(flattenAssignments(file)).toEqual([
@@ -94,7 +94,7 @@ describe('org file schema', () => {
 
   it('rejects an unknown person, naming the path', () => {
     const raw = rawFile();
-    raw.units[0]!.liaisons = ['p-b', 'p-nobody'];
+    raw.units[0].liaisons = ['p-b', 'p-nobody'];
     raw.university.cybersecurityLeader = 'p-ghost';
     expect(issuesOf(raw)).toEqual([
       { path: 'university.cybersecurityLeader', message: 'unknown person "p-ghost" (not in people)' },
@@ -106,7 +106,7 @@ describe('org file schema', () => {
     const raw = rawFile();
     raw.units.push({ id: 'cs', name: '重复', kind: 'department' });
     raw.people.push({ id: 'p-a', name: '重复' });
-    raw.units[0]!.liaisons = ['p-b', 'p-b'];
+    raw.units[0].liaisons = ['p-b', 'p-b'];
     expect(issuesOf(raw)).toEqual([
       { path: 'people[2].id', message: 'duplicate person id "p-a"' },
       { path: 'units[1].id', message: 'duplicate unit id "cs"' },
@@ -116,16 +116,16 @@ describe('org file schema', () => {
 
   it('rejects bad ids, unquoted phones, unknown keys and kinds', () => {
     const raw = rawFile();
-    raw.people[0]!.id = 'P A';
-    raw.people[1]!.phone = 13800000000;
-    raw.units[0]!.kind = 'school';
-    raw.units[0]!.directResponsibe = 'p-a';
+    raw.people[0].id = 'P A';
+    raw.people[1].phone = 13800000000;
+    raw.units[0].kind = 'school';
+    raw.units[0].directResponsibe = 'p-a';
     const issues = issuesOf(raw);
     expect(issues.map((i) => i.path)).toEqual(['people[0].id', 'people[1].phone', 'units[0].kind', 'units[0]']);
-    expect(issues[0]!.message).toMatch(/^bad id "P A"/);
-    expect(issues[1]!.message).toMatch(/quoted string/);
-    expect(issues[2]!.message).toBe('kind must be one of college, department, affiliated');
-    expect(issues[3]!.message).toMatch(/directResponsibe/);
+    expect(issues[0].message).toMatch(/^bad id "P A"/);
+    expect(issues[1].message).toMatch(/quoted string/);
+    expect(issues[2].message).toBe('kind must be one of college, department, affiliated');
+    expect(issues[3].message).toMatch(/directResponsibe/);
   });
 
   it('has a label for every role and unit kind', () => {
@@ -184,7 +184,7 @@ describe('org file schema', () => {
       try {
         loadOrgFile(file);
       } catch (err) {
-        const issue = (err as OrgFileError).issues[0]!;
+        const issue = (err as OrgFileError).issues[0];
         expect(issue.path).toBe('units[2].liaisons[0]');
         expect(issue.line).toBe(fs.readFileSync(file, 'utf8').split('\n').indexOf('    liaisons: [p-nobody]') + 1);
         expect((err as Error).message).toContain(`units[2].liaisons[0] (line ${issue.line}): unknown person "p-nobody"`);
@@ -217,7 +217,7 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
   });
 
   const count = async (sql: string, params: unknown[] = []) =>
-    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0]!.n;
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n;
 
   it('imports a file and answers who holds which role', async () => {
     expect(await isOrgEmpty(db)).toBe(true);
@@ -235,10 +235,10 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
 
     const imports = (await db.query<{ id: string; source: string; digest: string; summary: { assignments: { opened: number } } }>('SELECT id::text AS id, source, digest, summary FROM org_imports')).rows;
     expect(imports).toHaveLength(1);
-    expect(Number(imports[0]!.id)).toBe(s.importId);
-    expect(imports[0]!.source).toBe('org-small.yaml');
-    expect(imports[0]!.digest).toMatch(/^[0-9a-f]{64}$/);
-    expect(imports[0]!.summary.assignments.opened).toBe(total);
+    expect(Number(imports[0].id)).toBe(s.importId);
+    expect(imports[0].source).toBe('org-small.yaml');
+    expect(imports[0].digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(imports[0].summary.assignments.opened).toBe(total);
 
     const at = hourAfter(T0);
     expect(await getUnitChain(db, 'cs', at)).toEqual({

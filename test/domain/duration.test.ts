@@ -109,8 +109,8 @@ describe('isoDuration schema', () => {
     const r = schema.safeParse({ within: 'P1M' });
     expect(r.success).toBe(false);
     expect(r.error!.issues).toHaveLength(1);
-    expect(r.error!.issues[0]!.path).toEqual(['within']);
-    expect(r.error!.issues[0]!.message).toMatch(/months \(M\) are not supported/);
+    expect(r.error!.issues[0].path).toEqual(['within']);
+    expect(r.error!.issues[0].message).toMatch(/months \(M\) are not supported/);
   });
 
   it('rejects non-strings', () => {

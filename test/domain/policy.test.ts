@@ -19,8 +19,18 @@ import {
 const defaultFile = projectFile(DEFAULT_POLICY_YAML_PATH);
 const H = 3_600_000;
 
-function defaultData(): Record<string, any> {
-  return readStructuredFile(defaultFile) as Record<string, any>;
+type Tree = { [key: string]: unknown };
+function defaultData(): Tree {
+  return readStructuredFile(defaultFile) as Tree;
+}
+
+/** Sets (or with `undefined`, deletes) the value at a dotted path in parsed policy data. */
+function set(data: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  const last = keys.pop()!;
+  const parent = keys.reduce((node, k) => node[k] as Tree, data);
+  if (value === undefined) delete parent[last];
+  else parent[last] = value;
 }
 
 function expectPolicyError(fn: () => unknown, path: string, message: RegExp): PolicyError {
@@ -100,14 +110,14 @@ describe('default policy file', () => {
 describe('bad policies name the path', () => {
   it('a month duration in severities.high.rectify.within', () => {
     const data = defaultData();
-    data.severities.high.rectify.within = 'P1M';
+    set(data, 'severities.high.rectify.within', 'P1M');
     const e = expectPolicyError(() => parsePolicy(stringifyYaml(data), 'yaml', 'my-policy.yaml'), 'severities.high.rectify.within', /months/);
     expect(e.message).toMatch(/^策略配置无效 \/ Invalid policy \(my-policy\.yaml\):\n {2}- severities\.high\.rectify\.within: /);
   });
 
   it('a reminder not shorter than its window', () => {
     const data = defaultData();
-    data.severities.critical.acknowledge.reminders = ['PT2H', 'PT4H'];
+    set(data, 'severities.critical.acknowledge.reminders', ['PT2H', 'PT4H']);
     expectPolicyError(
       () => validatePolicy(data),
       'severities.critical.acknowledge.reminders.1',
@@ -117,51 +127,51 @@ describe('bad policies name the path', () => {
 
   it('an escalation reminder not shorter than decideWithin', () => {
     const data = defaultData();
-    data.severities.low.escalation.reminders = ['P4D'];
+    set(data, 'severities.low.escalation.reminders', ['P4D']);
     expectPolicyError(() => validatePolicy(data), 'severities.low.escalation.reminders.0', /decideWithin=P3D/);
   });
 
   it('a duplicate reminder', () => {
     const data = defaultData();
-    data.severities.medium.rectify.reminders = ['P1D', 'PT24H'];
+    set(data, 'severities.medium.rectify.reminders', ['P1D', 'PT24H']);
     expectPolicyError(() => validatePolicy(data), 'severities.medium.rectify.reminders.1', /Duplicate/);
   });
 
   it('a zero window', () => {
     const data = defaultData();
-    data.severities.medium.acknowledge.within = 'PT0S';
-    data.severities.medium.acknowledge.reminders = [];
+    set(data, 'severities.medium.acknowledge.within', 'PT0S');
+    set(data, 'severities.medium.acknowledge.reminders', []);
     expectPolicyError(() => validatePolicy(data), 'severities.medium.acknowledge.within', /longer than zero/);
   });
 
   it('a missing severity', () => {
     const data = defaultData();
-    delete data.severities.low;
+    set(data, 'severities.low', undefined);
     expectPolicyError(() => validatePolicy(data), 'severities.low', /./);
   });
 
   it('a misspelt key', () => {
     const data = defaultData();
-    data.severities.high.rectify.withn = 'P5D';
+    set(data, 'severities.high.rectify.withn', 'P5D');
     expectPolicyError(() => validatePolicy(data), 'severities.high.rectify', /withn/);
   });
 
   it('another time zone', () => {
     const data = defaultData();
-    data.timeZone = 'Europe/Berlin';
+    set(data, 'timeZone', 'Europe/Berlin');
     expectPolicyError(() => validatePolicy(data), 'timeZone', /Only Asia\/Shanghai/);
   });
 
   it('a negative extension count', () => {
     const data = defaultData();
-    data.extension.maxPerNotice = -1;
+    set(data, 'extension.maxPerNotice', -1);
     expectPolicyError(() => validatePolicy(data), 'extension.maxPerNotice', /./);
   });
 
   it('lists every problem', () => {
     const data = defaultData();
-    data.severities.high.rectify.within = 'P1Y';
-    data.severities.low.acknowledge.workingDays = 'yes';
+    set(data, 'severities.high.rectify.within', 'P1Y');
+    set(data, 'severities.low.acknowledge.workingDays', 'yes');
     let err: PolicyError | undefined;
     try {
       validatePolicy(data);
@@ -189,7 +199,7 @@ describe('config files', () => {
 
   it('names the file on a bad policy', () => {
     const data = defaultData();
-    data.severities.high.rectify.within = 'soon';
+    set(data, 'severities.high.rectify.within', 'soon');
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, stringifyYaml(data));
     const e = expectPolicyError(() => loadPolicy(file), 'severities.high.rectify.within', /must start with "P"/);

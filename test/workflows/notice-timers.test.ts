@@ -29,7 +29,7 @@ async function issue(title: string): Promise<string> {
   return res.body.id;
 }
 
-async function timeline(id: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+async function timeline(id: string): Promise<Array<{ type: string; data: { deadline?: string; due?: string } }>> {
   return (await s.as(OFFICE).get(`/api/notices/${id}`)).body.timeline;
 }
 
@@ -99,7 +99,7 @@ test('a report under review stops the clock; a send-back with a new deadline res
   expect((await s.as(CS_LIAISON).post(`/api/notices/${id}/rectification`, report)).status).toBe(200);
   const rectifyBy = Date.parse((await s.as(OFFICE).get(`/api/notices/${id}`)).body.rectifyBy.at);
   // Wait past the rectify deadline while under review: nothing becomes overdue.
-  await eventually(async () => Date.now() > rectifyBy + 1500, 20000, 'deadline to pass');
+  await eventually(() => Promise.resolve(Date.now() > rectifyBy + 1500), 20000, 'deadline to pass');
   expect((await timeline(id)).some((e) => e.type === 'overdue')).toBe(false);
 
   // Sent back after the deadline with no new date: overdue at once. With a new date: on time.

@@ -1,0 +1,55 @@
+// ESLint with typescript-eslint (type-aware). Workflow files must stay deterministic: no Node
+// built-ins and no I/O modules there — the Temporal bundler would fail or, worse, replay would.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const ioModules = ['pg', '@electric-sql/pglite', 'express', 'jose', 'pino', 'pino-http', 'helmet', 'yaml', 'chinese-days',
+  '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'supertest', 'zod'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', 'web/dist/**', '*.config.js', 'eslint.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/only-throw-error': 'off',
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // Workflows run in Temporal's deterministic sandbox.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*'], message: 'Workflows must not use Node built-ins: do I/O in an activity.' },
+          { group: ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'timers', 'worker_threads', 'dns', 'stream', 'zlib', 'url', 'util'],
+            message: 'Workflows must not use Node built-ins: do I/O in an activity.' },
+          { group: ioModules, message: 'Workflows must not do I/O: call an activity instead.' },
+          { group: ['../db/*', '../api/*', '../config/*', '../worker/*', '../scripts/*', '../activities/*', '!../activities/types'],
+            message: 'Workflows may import only domain rules and activity types.' },
+        ],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'setTimeout', message: 'Use sleep() or condition() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Use sleep() in a loop.' },
+        { name: 'fetch', message: 'Do I/O in an activity.' },
+        { name: 'process', message: 'No environment in workflows: pass data in.' },
+      ],
+    },
+  },
+);
