@@ -4,18 +4,23 @@
  * (notice, seq), the state row only moves forward, and inbox rows are keyed by dedupe_key.
  */
 import type { Db } from '../db/client';
-import { getPeople, getUnit, getUniversityRoleHolders, getUnitRoleHolders } from '../db/org';
+import { getPeople, getUnit, getUnitChain, getUniversityRoleHolders, getUnitRoleHolders } from '../db/org';
 import { renderMessage } from '../domain/messages';
 import type { NoticeState } from '../domain/notice';
+import type { WorkCalendar } from '../domain/calendar';
+import { computeDeadline } from '../domain/deadlines';
+import { levelsFrom, currentStep, leadersAsked } from '../domain/escalation';
 import type { Audience, NoticeActivities, NoticeEvent, NotifyRequest } from './types';
 
 export interface ActivityDeps {
   db: Db;
   /** Base URL of the web UI, for links in messages. */
   publicUrl: string;
+  /** Working days for leaders' decision deadlines. */
+  calendar: WorkCalendar;
 }
 
-export function createNoticeActivities({ db, publicUrl }: ActivityDeps): NoticeActivities {
+export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps): NoticeActivities {
   return {
     async recordNoticeEvent({ state, event }: { state: NoticeState; event: NoticeEvent }) {
       await db.tx(async (q) => {
@@ -52,7 +57,56 @@ export function createNoticeActivities({ db, publicUrl }: ActivityDeps): NoticeA
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id, seq) DO NOTHING`,
           [state.id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
         );
+        for (const e of state.escalations) {
+          const step = currentStep(e);
+          await q.query(
+            `INSERT INTO escalations (id, notice_id, unit_id, round, level, status, assignee_id, decide_by, asked,
+               started_at, ended_at, end_reason, version, state)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (id) DO UPDATE SET
+               level = EXCLUDED.level, status = EXCLUDED.status, assignee_id = EXCLUDED.assignee_id,
+               decide_by = EXCLUDED.decide_by, asked = EXCLUDED.asked, ended_at = EXCLUDED.ended_at,
+               end_reason = EXCLUDED.end_reason, version = EXCLUDED.version, state = EXCLUDED.state
+             WHERE escalations.version < EXCLUDED.version`,
+            [
+              e.id,
+              state.id,
+              state.unitId,
+              e.round,
+              e.level,
+              e.status,
+              step?.assigneeId ?? null,
+              e.status === 'supervising' ? (e.superviseUntil ?? null) : (step?.decideBy?.at ?? null),
+              leadersAsked(e),
+              e.startedAt,
+              e.endedAt ?? null,
+              e.endReason ?? null,
+              event.seq,
+              JSON.stringify(e),
+            ],
+          );
+        }
       });
+    },
+
+    async planEscalation({ unitId, fromLevel, decideWithin, workingDays }) {
+      const chain = await getUnitChain(db, unitId);
+      const holder: Record<string, string | null> = {
+        direct_responsible: chain.directResponsible,
+        first_responsible: chain.firstResponsible,
+        supervising_leader: chain.supervisingLeader,
+        cybersecurity_leader: chain.cybersecurityLeader,
+        party_secretary: chain.partySecretary,
+      };
+      const resolved = levelsFrom(fromLevel).map((l) => ({ ...l, assigneeId: holder[l.role] ?? null }));
+      const decideBy = computeDeadline({
+        from: new Date(),
+        within: decideWithin,
+        workingDays,
+        calendar,
+        label: { zh: '领导决定期限', en: "leader's decision deadline" },
+      });
+      return { resolved, decideBy };
     },
 
     async notify(req: NotifyRequest) {

@@ -3,6 +3,8 @@
  * types; the implementations live in activities/*.ts and are bound to a database at worker start.
  */
 import type { NoticeState } from '../domain/notice';
+import type { Deadline } from '../domain/deadlines';
+import type { ResolvedLevel } from '../domain/escalation';
 import type { UniversityRole, UnitRole } from '../domain/org';
 
 export type NoticeEventType =
@@ -16,7 +18,13 @@ export type NoticeEventType =
   | 'extension_approved'
   | 'extension_denied'
   | 'reminder_sent'
-  | 'overdue';
+  | 'overdue'
+  | 'escalated'
+  | 'escalation_reminder'
+  | 'escalation_timed_out'
+  | 'escalation_decided'
+  | 'supervision_lapsed'
+  | 'escalation_ended';
 
 export interface NoticeEvent {
   /** Position in the notice's timeline; with the notice id, the idempotency key of the record. */
@@ -36,7 +44,12 @@ export type MessageKind =
   | 'review_outcome'
   | 'extension_requested'
   | 'extension_decided'
-  | 'withdrawn';
+  | 'withdrawn'
+  | 'decision_needed'
+  | 'escalated'
+  | 'escalation_reminder'
+  | 'escalation_decided'
+  | 'escalation_ended';
 
 /** Who gets a message, resolved from the organisation when it is sent. */
 export type Audience =
@@ -59,4 +72,68 @@ export interface NoticeActivities {
   recordNoticeEvent(args: { state: NoticeState; event: NoticeEvent }): Promise<void>;
   /** Delivers in-app messages; a retry delivers nothing twice. Returns how many recipients. */
   notify(req: NotifyRequest): Promise<{ recipients: number }>;
+  /**
+   * Resolves the leadership chain of a unit from `fromLevel` up, from the organisation as it is
+   * now, and the deadline for the leader to decide (working days per the policy).
+   */
+  planEscalation(args: {
+    unitId: string;
+    fromLevel: number;
+    decideWithin: string;
+    workingDays: boolean;
+  }): Promise<{ resolved: ResolvedLevel[]; decideBy: Deadline }>;
+}
+
+// ---- Accountability proposals (问责建议, Art. 7–8) ----
+import type { Attribution, ProposalState } from '../domain/accountability';
+import type { ProposalMessageKind } from '../domain/proposal-messages';
+
+export type ProposalEventType =
+  | 'created'
+  | 'edited'
+  | 'approval_requested'
+  | 'returned'
+  | 'approved'
+  | 'decided'
+  | 'closed'
+  | 'reminder_sent';
+
+export interface ProposalEvent {
+  /** Position in the proposal's timeline; with the proposal id, the idempotency key of the record. */
+  seq: number;
+  type: ProposalEventType;
+  actorId: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export interface ProposalNotifyRequest {
+  /** Unique per (workflow, event): with each recipient it makes the delivery idempotent. */
+  key: string;
+  kind: ProposalMessageKind;
+  proposalId: string;
+  audience: Audience[];
+  params: Record<string, string | number | boolean | null>;
+}
+
+export interface PrepareProposalRequest {
+  unitId: string;
+  /** ISO instant of the facts: the attribution follows the organisation as it was then. */
+  factsAt: string;
+  partiesConcerned: string[];
+  /** Idempotency key of the allocation, e.g. `escalation:2026-0001:3`: a retry gets the same id. */
+  sourceKey: string;
+  /** The deployment's number prefix (ID_PREFIX, e.g. the one of the notice's number), if any. */
+  idPrefix?: string;
+}
+
+export interface ProposalActivities {
+  /** Writes the event into the timeline and the state into the proposal's row; a retry is a no-op. */
+  recordProposalEvent(args: { state: ProposalState; event: ProposalEvent }): Promise<void>;
+  /** Writes the closed proposal's outcome rows (per person and for the unit, per body) once. */
+  recordProposalOutcome(args: { state: ProposalState }): Promise<{ rows: number }>;
+  /** Delivers in-app messages about a proposal; a retry delivers nothing twice. */
+  notifyProposal(req: ProposalNotifyRequest): Promise<{ recipients: number }>;
+  /** Allocates the proposal number (P2026-0001) once per sourceKey and computes the default attribution. */
+  prepareProposal(req: PrepareProposalRequest): Promise<{ id: string; attribution: Attribution }>;
 }

@@ -25,7 +25,13 @@ export type Action =
   | 'notice.withdraw'
   | 'notice.requestExtension'
   | 'notice.decideExtension'
-  | 'org.read';
+  | 'proposal.create'
+  | 'proposal.read'
+  | 'proposal.edit'
+  | 'proposal.approve'
+  | 'proposal.decide'
+  | 'org.read'
+  | 'escalation.read';
 
 export type Scope = 'all' | 'own_unit' | 'supervised';
 
@@ -64,6 +70,23 @@ export const POLICY: Record<Action, Grant[]> = {
   'notice.review': [{ role: 'office', scope: 'all' }],
   'notice.withdraw': [{ role: 'office', scope: 'all' }],
   'notice.decideExtension': [{ role: 'office', scope: 'all' }],
+  // Accountability proposals are decisions about people: the university-level roles only, never
+  // the unit's own people or supervising leaders.
+  'proposal.create': [{ role: 'office', scope: 'all' }],
+  'proposal.read': READ_ALL,
+  'proposal.edit': [{ role: 'office', scope: 'all' }],
+  'proposal.approve': [{ role: 'cybersecurity_leader', scope: 'all' }],
+  'proposal.decide': [
+    { role: 'party_committee', scope: 'all' },
+    { role: 'discipline_committee', scope: 'all' },
+  ],
+  // Besides these scopes, a leader always sees the escalations they were asked in (own items).
+  'escalation.read': [
+    ...READ_ALL,
+    { role: 'supervising_leader', scope: 'supervised' },
+    ...UNIT_ACTORS,
+    { role: 'leadership_member', scope: 'own_unit' },
+  ],
   'org.read': [
     ...READ_ALL,
     { role: 'supervising_leader', scope: 'all' },

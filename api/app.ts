@@ -19,6 +19,8 @@ import { authenticate, type TokenService } from './auth';
 import { can, visibleUnits, type CurrentUser } from './access';
 import { errorHandler, forbidden, HttpError } from './errors';
 import { noticeRoutes } from './notices';
+import { escalationRoutes } from './escalations';
+import { proposalRoutes } from './proposals';
 
 export interface AppDeps {
   db: Db;
@@ -29,6 +31,8 @@ export interface AppDeps {
   tokens: TokenService;
   logger: Logger;
   evidenceMaxBytes: number;
+  idPrefix?: string;
+  updateTimeoutMs?: number;
 }
 
 const pageQuery = z.strictObject({
@@ -133,6 +137,27 @@ export function createApp(deps: AppDeps): express.Express {
       policy: deps.policy,
       calendar: deps.calendar,
       evidenceMaxBytes: deps.evidenceMaxBytes,
+      idPrefix: deps.idPrefix,
+      updateTimeoutMs: deps.updateTimeoutMs ?? 30000,
+    }),
+  );
+
+  api.use(
+    '/escalations',
+    escalationRoutes({ db: deps.db, temporal: deps.temporal, updateTimeoutMs: deps.updateTimeoutMs ?? 30000 }),
+  );
+
+  api.use(
+    '/accountability-proposals',
+    proposalRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      policy: deps.policy,
+      calendar: deps.calendar,
+      evidenceMaxBytes: deps.evidenceMaxBytes,
+      idPrefix: deps.idPrefix,
+      updateTimeoutMs: deps.updateTimeoutMs ?? 30000,
     }),
   );
 

@@ -10,9 +10,10 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
 import { getUnit } from '../db/org';
-import { CATEGORIES, isTerminal, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
+import { CATEGORIES, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
-import { policyDeadline, reminderOffsetsMs, type Policy } from '../domain/policy';
+import { accountabilityTiming, policyDeadline, reminderOffsetsMs, type Policy } from '../domain/policy';
+import { durationMs, parseDuration } from '../domain/duration';
 import type { WorkCalendar } from '../domain/calendar';
 import { formatBeijingEn, formatBeijingZh } from '../domain/time';
 import {
@@ -36,6 +37,10 @@ export interface NoticeRouteDeps {
   policy: Policy;
   calendar: WorkCalendar;
   evidenceMaxBytes: number;
+  /** Prefix of notice numbers (ID_PREFIX); workflow ids derive from the numbers. */
+  idPrefix?: string;
+  /** How long to wait for a workflow to accept and record an action. */
+  updateTimeoutMs: number;
 }
 
 const instant = z.iso.datetime({ offset: true });
@@ -85,7 +90,32 @@ const extensionDecisionBody = z.strictObject({
   decision: z.enum(['approve', 'deny']),
   comment: z.string().trim().max(5000).optional(),
 });
-const noticeIdParam = z.string().regex(/^\d{4}-\d{4,}$/);
+const noticeIdParam = z.string().regex(/^([A-Z][A-Z0-9]{0,9}-)?\d{4}-\d{4,}$/);
+
+/**
+ * Bounds how long an action waits for its workflow (a stopped worker must not hang the caller).
+ * The action may still be applied when the worker returns; a retry is then refused as a duplicate
+ * by the workflow's validators, since every action is valid only in one state.
+ */
+export async function withUpdateDeadline<T>(deps: { temporal: Client; updateTimeoutMs: number }, call: () => Promise<T>): Promise<T> {
+  return deps.temporal.withDeadline(Date.now() + deps.updateTimeoutMs, call).catch((err: unknown) => {
+    if (isDeadlineExceeded(err)) {
+      throw new HttpError(
+        503,
+        '流程处理暂时无响应，请稍后刷新查看结果后再试',
+        'The process did not answer in time; refresh in a moment to see whether the action was taken',
+      );
+    }
+    throw err;
+  });
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: number }).code === 4 /* gRPC DEADLINE_EXCEEDED */) return true;
+  }
+  return false;
+}
 
 function user(res: Response): CurrentUser {
   return res.locals.user as CurrentUser;
@@ -172,7 +202,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
     const digest = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
     let allocated;
     try {
-      allocated = await allocateNoticeId(db, now.getUTCFullYear(), key, digest);
+      allocated = await allocateNoticeId(db, now.getUTCFullYear(), key, digest, deps.idPrefix);
     } catch (err) {
       if (err instanceof IdempotencyConflict) {
         throw new HttpError(409, '该 Idempotency-Key 已用于另一份不同的通知', 'That Idempotency-Key was used for a different notice');
@@ -196,10 +226,17 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
         rectify: reminderOffsetsMs(sev.rectify.reminders),
       },
       maxExtensions: deps.policy.extension.maxPerNotice,
+      escalation: {
+        decideWithin: sev.escalation.decideWithin,
+        workingDays: sev.escalation.workingDays,
+        maxSuperviseMs: durationMs(parseDuration(sev.escalation.maxSupervise)),
+        remindersMs: reminderOffsetsMs(sev.escalation.reminders),
+      },
+      proposalTiming: accountabilityTiming(deps.policy),
     };
     // Start and wait for the issue to be recorded, in one call. The workflow id comes from the
     // notice number and an existing run is reused, so a repeated request never starts two.
-    await temporal.workflow.executeUpdateWithStart(issuedUpdate, {
+    const started = await withUpdateDeadline(deps, () => temporal.workflow.executeUpdateWithStart(issuedUpdate, {
       args: [],
       startWorkflowOperation: new WithStartWorkflowOperation('noticeWorkflow', {
         workflowId: noticeWorkflowId(allocated.id),
@@ -214,7 +251,12 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
           { key: SA_ESCALATION_LEVEL, value: 0 },
         ],
       }),
-    });
+    }));
+    // A workflow with this id that is not this notice (another deployment sharing the namespace
+    // with the same numbering) must never be taken for it.
+    if (started.unitId !== input.unitId || started.title !== input.title || started.description !== input.description) {
+      throw new HttpError(409, `编号 ${allocated.id} 的流程已存在且内容不同`, `A different process already uses number ${allocated.id}`);
+    }
     res.setHeader('Location', `/api/notices/${allocated.id}`);
     await respondWithNotice(res, allocated.id, allocated.existing ? 200 : 201);
   });
@@ -246,7 +288,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
   r.post('/:id/acknowledge', async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.acknowledge');
     z.strictObject({}).parse(req.body ?? {});
-    await handle(found.state.id).executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(user(res), 'unit') }] });
+    await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(user(res), 'unit') }] }));
     await respondWithNotice(res, found.state.id);
   });
 
@@ -267,28 +309,28 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
     }
     // Stored content-addressed before the workflow sees the hashes; a refused report leaves only
     // unreferenced blobs, never a half-recorded report.
-    const evidence = [];
+    const evidence: EvidenceItem[] = [];
     for (const f of files) {
       const stored = await storeEvidence(db, { content: f.content, mediaType: f.mediaType }, user(res).id);
       evidence.push({ name: f.name, mediaType: f.mediaType, ...stored });
     }
-    await handle(found.state.id).executeUpdate(submitRectificationUpdate, {
+    await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(submitRectificationUpdate, {
       args: [{ actor: actorFor(user(res), 'unit'), report: { summary: body.summary, measures: body.measures, evidence } }],
-    });
+    }));
     await respondWithNotice(res, found.state.id);
   });
 
   r.post('/:id/review', async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.review');
     const body = reviewBody.parse(req.body);
-    await handle(found.state.id).executeUpdate(reviewUpdate, { args: [{ actor: actorFor(user(res), 'office'), review: body }] });
+    await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(reviewUpdate, { args: [{ actor: actorFor(user(res), 'office'), review: body }] }));
     await respondWithNotice(res, found.state.id);
   });
 
   r.post('/:id/withdraw', async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.withdraw');
     const body = withdrawBody.parse(req.body);
-    await handle(found.state.id).executeUpdate(withdrawUpdate, { args: [{ actor: actorFor(user(res), 'office'), reason: body.reason }] });
+    await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(withdrawUpdate, { args: [{ actor: actorFor(user(res), 'office'), reason: body.reason }] }));
     await respondWithNotice(res, found.state.id);
   });
 
@@ -296,9 +338,9 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
     const found = await loadVisible(res, req.params.id, 'notice.requestExtension');
     const body = extensionBody.parse(req.body);
     const requestId = `x${found.state.extensions.length + 1}`;
-    const state = await handle(found.state.id).executeUpdate(requestExtensionUpdate, {
+    const state = await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(requestExtensionUpdate, {
       args: [{ actor: actorFor(user(res), 'unit'), request: { id: requestId, until: body.until, reason: body.reason } }],
-    });
+    }));
     res.setHeader('Location', `/api/notices/${found.state.id}/extension-requests/${requestId}`);
     res.status(201).json(state.extensions.find((e) => e.id === requestId));
   });
@@ -306,9 +348,9 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
   r.post('/:id/extension-requests/:rid/decision', async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.decideExtension');
     const body = extensionDecisionBody.parse(req.body);
-    await handle(found.state.id).executeUpdate(decideExtensionUpdate, {
+    await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(decideExtensionUpdate, {
       args: [{ actor: actorFor(user(res), 'office'), decision: { requestId: req.params.rid, ...body } }],
-    });
+    }));
     await respondWithNotice(res, found.state.id);
   });
 

@@ -24,6 +24,10 @@ export const envSchema = z.object({
   ORG_FILE: z.string().min(1).optional(),
   POLICY_FILE: z.string().min(1).optional(),
   CALENDAR_FILE: z.string().min(1).optional(),
+  /** Optional prefix of notice and proposal numbers, e.g. HEU → HEU-2026-0001. */
+  ID_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 capital letters or digits, starting with a letter').optional(),
+  /** How long an action waits for the workflow to accept and record it before answering 503. */
+  UPDATE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('8h'),
   EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

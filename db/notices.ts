@@ -4,7 +4,7 @@ import type { Db } from './client';
 import type { NoticeState } from '../domain/notice';
 
 /**
- * Allocates the next notice number for the year, e.g. "2026-0007", or returns the number already
+ * Allocates the next notice number for the year, e.g. "2026-0007" (with a prefix "HEU-2026-0007"), or returns the number already
  * allocated for this idempotency key (a repeated request must not create a second notice).
  */
 export async function allocateNoticeId(
@@ -12,6 +12,7 @@ export async function allocateNoticeId(
   year: number,
   idempotencyKey: string | undefined,
   requestDigest: string,
+  prefix = '',
 ): Promise<{ id: string; existing: boolean }> {
   return db.tx(async (q) => {
     if (idempotencyKey) {
@@ -29,7 +30,7 @@ export async function allocateNoticeId(
        ON CONFLICT (year) DO UPDATE SET last = notice_counters.last + 1 RETURNING last`,
       [year],
     );
-    const id = `${year}-${String(r.rows[0].last).padStart(4, '0')}`;
+    const id = `${prefix ? `${prefix}-` : ''}${year}-${String(r.rows[0].last).padStart(4, '0')}`;
     if (idempotencyKey) {
       await q.query('INSERT INTO notice_requests (idempotency_key, notice_id, request_digest) VALUES ($1, $2, $3)', [
         idempotencyKey,

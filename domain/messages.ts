@@ -19,6 +19,26 @@ export interface RenderedMessage {
   body: string;
 }
 
+const LEVEL_ZH = ['', '单位分管网络安全的领导', '单位书记', '分管校领导', '主管网络安全的校领导', '党委书记'];
+const LEVEL_EN = ['', "unit's leader in charge of cybersecurity", 'unit secretary', 'supervising university leader', 'university leader in charge of cybersecurity', 'party secretary'];
+const DECISION_ZH: Record<string, string> = { supervise: '督办', extend: '延期', escalate: '上报', propose_accountability: '提出问责' };
+const END_ZH: Record<string, string> = {
+  rectification_accepted: '整改已审核通过',
+  withdrawn: '通知已撤回',
+  back_on_time: '单位已完成逾期事项',
+  extended: '已决定延期',
+  accountability_proposed: '已提出问责建议',
+  chain_exhausted: '已上报至最高层级仍未决定',
+};
+const END_EN: Record<string, string> = {
+  rectification_accepted: 'the rectification was accepted',
+  withdrawn: 'the notice was withdrawn',
+  back_on_time: 'the unit completed the overdue step',
+  extended: 'a new deadline was granted',
+  accountability_proposed: 'accountability was proposed',
+  chain_exhausted: 'the top of the chain was reached without a decision',
+};
+
 const SEVERITY_ZH: Record<string, string> = { critical: '紧急', high: '高', medium: '中', low: '低' };
 const DEADLINE_ZH: Record<string, string> = { acknowledge: '签收', rectify: '整改' };
 
@@ -72,6 +92,28 @@ function renderZh(kind: MessageKind, c: MessageContext): RenderedMessage {
         : { subject: `${head} 延期申请未获批准`, body: `延期申请未获批准，理由：${str(p.comment)}。原整改期限不变。${link}` };
     case 'withdrawn':
       return { subject: `${head} 通知已撤回`, body: `领导小组办公室已撤回该通知，理由：${str(p.reason)}。无需继续办理。${link}` };
+    case 'decision_needed':
+      return {
+        subject: `${head} 逾期督办，请您决定`,
+        body: `该整改通知已逾期，按网络安全工作责任制逐级上报至您（第${str(p.level)}级：${LEVEL_ZH[Number(p.level)] ?? ''}）。请于${formatBeijingZh(str(p.decideBy))}前作出决定：督办、延期、上报${Number(p.level) >= 3 ? '或提出问责' : ''}。逾期未决定将自动上报上一级。${link}`,
+      };
+    case 'escalation_reminder':
+      return {
+        subject: `${head} 督办决定期限提醒`,
+        body: `请于${formatBeijingZh(str(p.decideBy))}前对逾期事项作出决定，否则将自动上报上一级。${link}`,
+      };
+    case 'escalated':
+      return {
+        subject: `${head} 已逐级上报至第${str(p.level)}级`,
+        body: `因整改逾期，该事项已上报至${LEVEL_ZH[Number(p.level)] ?? ''}。请尽快完成整改。${link}`,
+      };
+    case 'escalation_decided':
+      return {
+        subject: `${head} 领导决定：${DECISION_ZH[str(p.decision)] ?? str(p.decision)}`,
+        body: `${LEVEL_ZH[Number(p.level)] ?? ''}决定${DECISION_ZH[str(p.decision)] ?? ''}${p.until ? `，期限${formatBeijingZh(str(p.until))}` : ''}。${str(p.comment) ? `意见：${str(p.comment)}。` : ''}${link}`,
+      };
+    case 'escalation_ended':
+      return { subject: `${head} 督办结束`, body: `该事项的逐级督办已结束：${END_ZH[str(p.reason)] ?? str(p.reason)}。${link}` };
   }
 }
 
@@ -117,5 +159,21 @@ function renderEn(kind: MessageKind, c: MessageContext): RenderedMessage {
         : { subject: `${head}: extension denied`, body: `The extension was denied: ${str(p.comment)}. The deadline stands.${link}` };
     case 'withdrawn':
       return { subject: `${head}: withdrawn`, body: `The office withdrew the notice: ${str(p.reason)}. Nothing more to do.${link}` };
+    case 'decision_needed':
+      return {
+        subject: `${head}: overdue, your decision is needed`,
+        body: `The notice is overdue and has been escalated to you (level ${str(p.level)}: ${LEVEL_EN[Number(p.level)] ?? ''}). Decide by ${formatBeijingEn(str(p.decideBy))}: supervise, extend, escalate${Number(p.level) >= 3 ? ' or propose accountability' : ''}. Without a decision it goes up a level.${link}`,
+      };
+    case 'escalation_reminder':
+      return { subject: `${head}: decision due`, body: `Please decide by ${formatBeijingEn(str(p.decideBy))}, or it goes up a level.${link}` };
+    case 'escalated':
+      return { subject: `${head}: escalated to level ${str(p.level)}`, body: `Because rectification is overdue, the matter is now with the ${LEVEL_EN[Number(p.level)] ?? ''}.${link}` };
+    case 'escalation_decided':
+      return {
+        subject: `${head}: leader decided to ${str(p.decision).replace('_', ' ')}`,
+        body: `The ${LEVEL_EN[Number(p.level)] ?? ''} decided: ${str(p.decision).replace('_', ' ')}${p.until ? `, by ${formatBeijingEn(str(p.until))}` : ''}. ${str(p.comment)}${link}`,
+      };
+    case 'escalation_ended':
+      return { subject: `${head}: escalation ended`, body: `The escalation ended: ${END_EN[str(p.reason)] ?? str(p.reason)}.${link}` };
   }
 }

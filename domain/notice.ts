@@ -5,6 +5,7 @@
  * free of anything but orchestration. No I/O, no clock: `now` is always passed in.
  */
 import type { Deadline } from './deadlines';
+import type { Escalation, EscalationPlan } from './escalation';
 
 export const CATEGORIES = [
   'vulnerability',
@@ -31,7 +32,7 @@ export type OverdueKind = 'acknowledge' | 'rectify';
 export interface Actor {
   id: string;
   name: string;
-  capacity: 'office' | 'unit' | 'system';
+  capacity: 'office' | 'unit' | 'leader' | 'system';
 }
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: '系统 / System', capacity: 'system' };
@@ -92,6 +93,9 @@ export interface NoticeInput {
   rectifyBy: Deadline;
   reminders: ReminderPlan;
   maxExtensions: number;
+  escalation: EscalationPlan;
+  /** Windows for an accountability proposal opened from this notice's escalation. */
+  proposalTiming: { approveWithinMs: number; decideWithinMs: number; remindersMs: number[] };
 }
 
 export interface NoticeState {
@@ -119,6 +123,9 @@ export interface NoticeState {
   withdrawal?: { by: string; at: string; reason: string };
   reminders: ReminderPlan;
   maxExtensions: number;
+  /** Escalations up the leadership chain, oldest first; at most the last one is active. */
+  escalations: Escalation[];
+  escalationPlan: EscalationPlan;
   /** Sequence number of the last recorded event; the database projection follows it. */
   version: number;
 }
@@ -163,6 +170,8 @@ export function initialState(input: NoticeInput): NoticeState {
     remindersSent: [],
     reminders: input.reminders,
     maxExtensions: input.maxExtensions,
+    escalations: [],
+    escalationPlan: input.escalation,
     version: 0,
   };
 }

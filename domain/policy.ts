@@ -92,6 +92,25 @@ export const escalationPolicySchema = z
   })
   .superRefine(checkReminders('decideWithin'));
 
+/**
+ * Accountability proposals (问责建议, Art. 8): how long the cybersecurity leader has to approve, and
+ * the Party Committee and the Discipline Committee to decide; reminders are offsets before each.
+ */
+export const accountabilityPolicySchema = z
+  .strictObject({
+    approveWithin: positiveIsoDuration,
+    decideWithin: positiveIsoDuration,
+    workingDays: z.boolean(),
+    reminders: remindersSchema,
+  })
+  .superRefine((value, ctx) => {
+    // Reminders apply to both windows: check them against the shorter one.
+    const shorter = (msOrNull(value.decideWithin) ?? Infinity) < (msOrNull(value.approveWithin) ?? Infinity) ? 'decideWithin' : 'approveWithin';
+    checkReminders(shorter)(value, ctx);
+  });
+
+export const DEFAULT_ACCOUNTABILITY_POLICY = { approveWithin: 'P3D', decideWithin: 'P10D', workingDays: true, reminders: ['P1D'] };
+
 export const severityPolicySchema = z.strictObject({
   acknowledge: windowPolicySchema,
   rectify: windowPolicySchema,
@@ -114,12 +133,15 @@ export const policySchema = z.strictObject({
     /** How many extension requests (延期申请) a notice may get approved. */
     maxPerNotice: z.number().int().min(0).max(100),
   }),
+  /** Optional, so that policy files written before proposals existed still parse. */
+  accountability: accountabilityPolicySchema.default(DEFAULT_ACCOUNTABILITY_POLICY),
 });
 
 export type Policy = z.output<typeof policySchema>;
 export type WindowPolicy = z.output<typeof windowPolicySchema>;
 export type EscalationPolicy = z.output<typeof escalationPolicySchema>;
 export type SeverityPolicy = z.output<typeof severityPolicySchema>;
+export type AccountabilityPolicy = z.output<typeof accountabilityPolicySchema>;
 
 /** Validate already-parsed data (from YAML or JSON). `source` names the file in messages. */
 export function validatePolicy(data: unknown, source?: string): Policy {
@@ -178,4 +200,14 @@ export function policyDeadline(
       en: `policy (${SEVERITY_LABELS[severity].en}, ${KIND_LABELS[kind].en})`,
     },
   });
+}
+
+/** The accountability windows in milliseconds, as a proposal workflow's input takes them. */
+export function accountabilityTiming(policy: Policy): { approveWithinMs: number; decideWithinMs: number; remindersMs: number[] } {
+  const a = policy.accountability;
+  return {
+    approveWithinMs: durationMs(parseDuration(a.approveWithin)),
+    decideWithinMs: durationMs(parseDuration(a.decideWithin)),
+    remindersMs: reminderOffsetsMs(a.reminders),
+  };
 }

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     await waitForTemporal(env, log);
     await loadOrganisation(db, env, log, { demoWhenEmpty: true });
     const rules = loadRules(env, log);
-    const worker = await runWorker(env, db, log);
+    const worker = await runWorker(env, db, rules, log);
     stops.push(() => worker.stop());
     const api = await runApi(env, db, rules, log);
     stops.push(() => api.stop());

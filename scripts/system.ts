@@ -71,7 +71,7 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function runWorker(env: Env, db: Db, log: Logger): Promise<RunningWorker> {
+export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createWorker({
     connection,
@@ -79,6 +79,7 @@ export async function runWorker(env: Env, db: Db, log: Logger): Promise<RunningW
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db,
     publicUrl: env.PUBLIC_URL,
+    calendar: rules.calendar,
   });
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
@@ -113,6 +114,8 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     tokens,
     logger: log,
     evidenceMaxBytes: env.EVIDENCE_MAX_BYTES,
+    idPrefix: env.ID_PREFIX,
+    updateTimeoutMs: env.UPDATE_TIMEOUT_MS,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));

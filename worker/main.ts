@@ -3,7 +3,7 @@
  * TEMPORAL_NAMESPACE and DATABASE_URL; starts nothing else.
  */
 import { loadEnvOrExit } from '../config/env';
-import { createLogger, installTemporalRuntime, loadOrganisation, onShutdown, openDatabase, runWorker, waitForTemporal } from '../scripts/system';
+import { createLogger, installTemporalRuntime, loadOrganisation, loadRules, onShutdown, openDatabase, runWorker, waitForTemporal } from '../scripts/system';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(env, log);
   await loadOrganisation(db, env, log, { demoWhenEmpty: false });
   await waitForTemporal(env, log);
-  const worker = await runWorker(env, db, log);
+  const worker = await runWorker(env, db, loadRules(env, log), log);
   onShutdown(log, async () => {
     await worker.stop();
     await db.close();

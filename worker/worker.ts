@@ -3,7 +3,9 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createNoticeActivities } from '../activities/notices';
+import { createProposalActivities } from '../activities/proposals';
 import type { Db } from '../db/client';
+import type { WorkCalendar } from '../domain/calendar';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -11,6 +13,7 @@ export interface WorkerDeps {
   taskQueue: string;
   db: Db;
   publicUrl: string;
+  calendar: WorkCalendar;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -23,7 +26,10 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createNoticeActivities({ db: deps.db, publicUrl: deps.publicUrl }),
+    activities: {
+      ...createNoticeActivities({ db: deps.db, publicUrl: deps.publicUrl, calendar: deps.calendar }),
+      ...createProposalActivities({ db: deps.db, publicUrl: deps.publicUrl }),
+    },
     // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
     shutdownGraceTime: '10 seconds',
   });

@@ -11,6 +11,7 @@ import type {
   RectificationReport,
   ReviewInput,
 } from '../domain/notice';
+import type { EscalationDecisionInput } from '../domain/escalation';
 
 export const TASK_QUEUE_DEFAULT = 'cyberduty';
 
@@ -31,6 +32,10 @@ export const requestExtensionUpdate = defineUpdate<NoticeState, [{ actor: Actor;
 );
 export const decideExtensionUpdate = defineUpdate<NoticeState, [{ actor: Actor; decision: ExtensionDecisionInput }]>(
   'decideExtension',
+);
+
+export const decideEscalationUpdate = defineUpdate<NoticeState, [{ actor: Actor; decision: EscalationDecisionInput }]>(
+  'decideEscalation',
 );
 
 export const stateQuery = defineQuery<NoticeState>('state');

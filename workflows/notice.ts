@@ -12,9 +12,10 @@ import {
   setHandler,
   upsertSearchAttributes,
   allHandlersFinished,
-  log,
+  ParentClosePolicy,
+  startChild,
 } from '@temporalio/workflow';
-import type { NoticeActivities, NoticeEvent, NoticeEventType, NotifyRequest } from '../activities/types';
+import type { NoticeActivities, NoticeEvent, NoticeEventType, NotifyRequest, ProposalActivities } from '../activities/types';
 import {
   type Actor,
   type ExtensionDecisionInput,
@@ -44,9 +45,25 @@ import {
   withdraw,
 } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
+import {
+  type Escalation,
+  type EscalationDecisionInput,
+  type EscalationEndReason,
+  type EscalationTimer,
+  activeEscalation,
+  checkEscalationDecision,
+  climb,
+  currentStep,
+  endEscalation,
+  leadersAsked,
+  nextEscalationTimer,
+  recordDecision,
+  startEscalation,
+} from '../domain/escalation';
 import { formatBeijingEn, formatBeijingZh } from '../domain/time';
 import {
   acknowledgeUpdate,
+  decideEscalationUpdate,
   decideExtensionUpdate,
   issuedUpdate,
   requestExtensionUpdate,
@@ -55,9 +72,11 @@ import {
   submitRectificationUpdate,
   withdrawUpdate,
 } from './definitions';
-import { SA_OVERDUE, SA_STATUS } from './search-attributes';
+import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes';
+import { proposalWorkflow } from './proposal';
+import { proposalWorkflowId } from './proposal-definitions';
 
-const acts = proxyActivities<NoticeActivities>({
+const acts = proxyActivities<NoticeActivities & Pick<ProposalActivities, 'prepareProposal'>>({
   startToCloseTimeout: '30 seconds',
   // A database or mail outage must delay a record, never lose it: retry without limit.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -84,7 +103,7 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
-function explicitDeadline(at: string, basis: 'explicit' | 'extension', from: string, why: string): Deadline {
+function explicitDeadline(at: string, basis: 'explicit' | 'extension', from: string, why: { zh: string; en: string }): Deadline {
   return {
     at: new Date(Date.parse(at)).toISOString(),
     explanation: {
@@ -92,10 +111,19 @@ function explicitDeadline(at: string, basis: 'explicit' | 'extension', from: str
       from,
       workingDays: false,
       warnings: [],
-      zh: `${basis === 'extension' ? '批准延期' : '审核退回时重新指定'}，截止于${formatBeijingZh(at)}${why ? `（${why}）` : ''}`,
-      en: `${basis === 'extension' ? 'Extension approved' : 'Set anew when the report was sent back'}; due ${formatBeijingEn(at)}`,
+      zh: `${why.zh}，截止于${formatBeijingZh(at)}`,
+      en: `${why.en}; due ${formatBeijingEn(at)}`,
     },
   };
+}
+
+const SENT_BACK = { zh: '审核退回时重新指定', en: 'Set anew when the report was sent back' };
+const EXTENSION_APPROVED = { zh: '领导小组办公室批准延期', en: 'Extension approved by the office' };
+
+function endReasonFor(state: NoticeState): EscalationEndReason {
+  if (state.status === 'closed') return 'rectification_accepted';
+  if (state.status === 'withdrawn') return 'withdrawn';
+  return 'back_on_time';
 }
 
 export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
@@ -112,6 +140,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     upsertSearchAttributes([
       { key: SA_STATUS, value: state.status },
       { key: SA_OVERDUE, value: state.overdue ?? 'none' },
+      { key: SA_ESCALATION_LEVEL, value: activeEscalation(state)?.level ?? 0 },
     ]);
     return recording;
   }
@@ -138,6 +167,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       acknowledge(state, actor, nowIso());
       await record('acknowledged', actor);
       await notify('acknowledged', office());
+      await settleEscalation();
       return state;
     },
     { validator: ({ actor }: { actor: Actor }) => validate(() => checkAcknowledge(state, actor)) },
@@ -163,7 +193,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       const now = nowIso();
       const newDeadline =
         input.decision === 'reject' && input.rectifyBy
-          ? explicitDeadline(input.rectifyBy, 'explicit', now, '')
+          ? explicitDeadline(input.rectifyBy, 'explicit', now, SENT_BACK)
           : undefined;
       review(state, actor, input, now, newDeadline);
       const accepted = input.decision === 'accept';
@@ -177,6 +207,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
         comment: input.comment ?? '',
         rectifyBy: state.rectifyBy.at,
       });
+      await settleEscalation();
       return state;
     },
     {
@@ -191,6 +222,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       withdraw(state, actor, reason, nowIso());
       await record('withdrawn', actor, { reason });
       await notify('withdrawn', unitContacts(), { reason });
+      await settleEscalation();
       return state;
     },
     { validator: ({ actor, reason }: { actor: Actor; reason: string }) => validate(() => checkWithdraw(state, actor, reason)) },
@@ -216,7 +248,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       const now = nowIso();
       const pending = state.extensions.find((e) => e.id === decision.requestId)!;
       const newDeadline =
-        decision.decision === 'approve' ? explicitDeadline(pending.until, 'extension', now, '') : undefined;
+        decision.decision === 'approve' ? explicitDeadline(pending.until, 'extension', now, EXTENSION_APPROVED) : undefined;
       const req = decideExtension(state, actor, decision, now, newDeadline);
       await record(req.status === 'approved' ? 'extension_approved' : 'extension_denied', actor, {
         requestId: req.id,
@@ -228,6 +260,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
         until: req.until,
         comment: req.comment ?? '',
       });
+      await settleEscalation();
       return state;
     },
     {
@@ -251,14 +284,164 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     await onOverdue(timer.deadline);
   }
 
-  /**
-   * The seam for escalation up the leadership chain (a later issue): called once each time the
-   * notice becomes overdue. For now the notice stays open and overdue.
-   */
-  function onOverdue(kind: TimerEvent['deadline']): Promise<void> {
-    log.info('notice overdue', { noticeId: state.id, kind });
-    return Promise.resolve();
+  // ---- Escalation up the leadership chain ----
+
+  /** A missed deadline starts an escalation at level 1, unless one is already running. */
+  async function onOverdue(kind: TimerEvent['deadline']): Promise<void> {
+    if (activeEscalation(state)) return;
+    const e = startEscalation(state, kind, nowIso());
+    await escalateFrom(e, 1);
   }
+
+  /** Reaches the next level from `fromLevel`, resolving who holds each role right now. */
+  async function escalateFrom(e: Escalation, fromLevel: number): Promise<void> {
+    const plan = state.escalationPlan;
+    const { resolved, decideBy } = await acts.planEscalation({
+      unitId: state.unitId,
+      fromLevel,
+      decideWithin: plan.decideWithin,
+      workingDays: plan.workingDays,
+    });
+    if (e.status === 'ended') return; // ended meanwhile (e.g. the report was accepted)
+    const now = nowIso();
+    const before = e.steps.length;
+    const step = climb(e, resolved, now, () => decideBy);
+    const skipped = e.steps
+      .slice(before)
+      .filter((x) => x.outcome.startsWith('skipped'))
+      .map((x) => ({ level: x.level, role: x.role, assigneeId: x.assigneeId, outcome: x.outcome }));
+    if (!step) {
+      endEscalation(e, 'chain_exhausted', now);
+      await record('escalation_ended', SYSTEM_ACTOR, { escalationId: e.id, reason: 'chain_exhausted', skipped });
+      await notify('escalation_ended', [...office(), { personIds: leadersAsked(e) }], { reason: 'chain_exhausted', escalationId: e.id });
+      return;
+    }
+    await record('escalated', SYSTEM_ACTOR, {
+      escalationId: e.id,
+      level: step.level,
+      role: step.role,
+      assigneeId: step.assigneeId,
+      decideBy: step.decideBy?.at ?? null,
+      skipped,
+    });
+    await notify('decision_needed', [{ personIds: [step.assigneeId!] }], {
+      escalationId: e.id,
+      level: step.level,
+      decideBy: step.decideBy?.at ?? null,
+    });
+    await notify('escalated', unitContacts(), { escalationId: e.id, level: step.level });
+  }
+
+  /** Ends the running escalation once the notice is on time again, closed or withdrawn. */
+  async function settleEscalation(reason?: EscalationEndReason, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+    const e = activeEscalation(state);
+    if (!e) return;
+    if (!reason && !isTerminal(state.status) && state.overdue !== null) return;
+    const why = reason ?? endReasonFor(state);
+    endEscalation(e, why, nowIso());
+    await record('escalation_ended', actor, { escalationId: e.id, reason: why, proposalId: e.proposalId ?? null });
+    await notify('escalation_ended', [{ personIds: leadersAsked(e) }], { escalationId: e.id, reason: why });
+  }
+
+  /**
+   * A leader at level 3–5 proposes accountability: the proposal gets its own workflow, started as
+   * a child that outlives this notice (ABANDON), with the attribution computed from the
+   * organisation as it was when the deadline was missed.
+   */
+  async function proposeAccountability(e: Escalation, actor: Actor, comment: string): Promise<string> {
+    const step = e.steps[e.steps.length - 1];
+    const factsAt = e.startedAt;
+    const { id, attribution } = await acts.prepareProposal({
+      unitId: state.unitId,
+      factsAt,
+      partiesConcerned: [],
+      sourceKey: `escalation:${e.id}`,
+    });
+    await startChild(proposalWorkflow, {
+      workflowId: proposalWorkflowId(id),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          id,
+          unitId: state.unitId,
+          trigger: 'concealment_or_unrectified',
+          facts: `${comment}\n（整改通知 ${state.id}「${state.title}」逾期未整改，经第${step.level}级领导提出问责。）`,
+          factsAt,
+          noticeIds: [state.id],
+          evidence: state.rectifications.flatMap((r) => r.evidence.map((x) => ({ name: x.name, sha256: x.sha256 }))),
+          origin: { kind: 'escalation', noticeId: state.id, level: step.level, leaderId: actor.id },
+          attribution,
+          createdAt: nowIso(),
+          createdBy: { id: actor.id, name: actor.name },
+          timing: input.proposalTiming,
+        },
+      ],
+    });
+    return id;
+  }
+
+  async function fireEscalation(timer: EscalationTimer): Promise<void> {
+    const e = activeEscalation(state)!;
+    const step = currentStep(e)!;
+    if (timer.kind === 'decision_reminder') {
+      (step.remindersSent ??= []).push(timer.offsetMs);
+      await record('escalation_reminder', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, assigneeId: step.assigneeId });
+      await notify('escalation_reminder', [{ personIds: [step.assigneeId!] }], {
+        escalationId: e.id,
+        level: step.level,
+        decideBy: step.decideBy?.at ?? null,
+      });
+      return;
+    }
+    if (timer.kind === 'decision_timeout') {
+      step.outcome = 'timed_out';
+      await record('escalation_timed_out', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, assigneeId: step.assigneeId });
+    } else {
+      step.outcome = 'decided';
+      await record('supervision_lapsed', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, until: e.superviseUntil ?? null });
+    }
+    await escalateFrom(e, step.level + 1);
+  }
+
+  setHandler(
+    decideEscalationUpdate,
+    async ({ actor, decision }) => {
+      const e = state.escalations.find((x) => x.id === decision.escalationId)!;
+      const now = nowIso();
+      const step = recordDecision(e, actor, decision, now);
+      const data = { escalationId: e.id, level: step.level, decision: decision.decision, until: step.decision?.until ?? null, comment: step.decision?.comment ?? '' };
+      switch (decision.decision) {
+        case 'supervise':
+          await record('escalation_decided', actor, data);
+          await notify('escalation_decided', unitContacts(), data);
+          break;
+        case 'escalate':
+          await record('escalation_decided', actor, data);
+          await escalateFrom(e, step.level + 1);
+          break;
+        case 'extend':
+          state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, {
+            zh: `第${step.level}级领导决定延期`,
+            en: `Extended by the level ${step.level} leader`,
+          });
+          if (state.overdue === 'rectify') state.overdue = null;
+          await record('escalation_decided', actor, data);
+          await notify('escalation_decided', unitContacts(), data);
+          await settleEscalation('extended', actor);
+          break;
+        case 'propose_accountability':
+          await record('escalation_decided', actor, data);
+          e.proposalId = await proposeAccountability(e, actor, step.decision!.comment);
+          await settleEscalation('accountability_proposed', actor);
+          break;
+      }
+      return state;
+    },
+    {
+      validator: ({ actor, decision }: { actor: Actor; decision: EscalationDecisionInput }) =>
+        validate(() => checkEscalationDecision(state, actor, decision, state.escalationPlan, Date.now())),
+    },
+  );
 
   await record('issued', input.issuedBy, {
     acknowledgeBy: state.acknowledgeBy,
@@ -270,13 +453,16 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
   while (!isTerminal(state.status)) {
     const seen = state.version;
     const timer = nextTimer(state);
-    if (!timer) {
+    const escTimer = nextEscalationTimer(state, state.escalationPlan);
+    const next = escTimer && (!timer || escTimer.at < timer.at) ? escTimer : timer;
+    if (!next) {
       await condition(() => state.version !== seen);
       continue;
     }
-    const wait = timer.at - Date.now();
+    const wait = next.at - Date.now();
     if (wait > 0 && (await condition(() => state.version !== seen, wait))) continue;
-    await fire(timer);
+    if (next === escTimer) await fireEscalation(escTimer);
+    else await fire(next as TimerEvent);
   }
 
   // Let the update that ended the notice finish recording and answer its caller.

@@ -42,7 +42,17 @@ export interface Stack {
  * A policy with second-scale windows for every severity, so tests see timers fire quickly.
  * Values are ISO-8601 durations.
  */
-export function fastPolicy(p: { ack?: string; rectify?: string; ackReminders?: string[]; rectifyReminders?: string[] } = {}): Policy {
+export function fastPolicy(
+  p: {
+    ack?: string;
+    rectify?: string;
+    ackReminders?: string[];
+    rectifyReminders?: string[];
+    decide?: string;
+    decideReminders?: string[];
+    maxSupervise?: string;
+  } = {},
+): Policy {
   const base = loadPolicy();
   const window = (within: string, reminders: string[]) => ({ within, workingDays: false, reminders });
   const severities = Object.fromEntries(
@@ -52,6 +62,12 @@ export function fastPolicy(p: { ack?: string; rectify?: string; ackReminders?: s
         ...v,
         acknowledge: window(p.ack ?? 'PT1H', p.ackReminders ?? []),
         rectify: window(p.rectify ?? 'PT2H', p.rectifyReminders ?? []),
+        escalation: {
+          decideWithin: p.decide ?? 'PT1H',
+          workingDays: false,
+          maxSupervise: p.maxSupervise ?? 'P3D',
+          reminders: p.decideReminders ?? [],
+        },
       },
     ]),
   ) as Policy['severities'];
@@ -75,11 +91,23 @@ export async function startStack(opts: { policy?: Policy; orgFile?: string } = {
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const publicUrl = 'http://cyberduty.test';
+  const calendar = createPrcCalendar();
+  // Test files share one Temporal namespace but not a database: a distinct number prefix keeps
+  // their workflow ids apart.
+  const idPrefix = `T${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
 
   let worker: Worker;
   let running: Promise<void>;
   const startWorker = async () => {
-    worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, db, publicUrl, workflowBundle: { codePath } });
+    worker = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      db,
+      publicUrl,
+      calendar,
+      workflowBundle: { codePath },
+    });
     running = worker.run();
   };
   await startWorker();
@@ -92,8 +120,10 @@ export async function startStack(opts: { policy?: Policy; orgFile?: string } = {
     temporal: client,
     taskQueue,
     policy,
-    calendar: createPrcCalendar(),
+    calendar,
     tokens,
+    idPrefix,
+    updateTimeoutMs: 20000,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     evidenceMaxBytes: 64 * 1024,
   });

@@ -1,0 +1,204 @@
+/**
+ * One workflow per accountability proposal (问责建议, Art. 7–8), id `proposal-<id>`. It owns the
+ * proposal's state and clocks: office, cybersecurity leader and the two bodies act through
+ * validated updates; reminders to whoever holds the proposal are durable timers; every transition
+ * is recorded in the database through an idempotent activity before the update returns.
+ *
+ * Started by the API (office drafts) or as a child of a notice workflow (a leader's "propose
+ * accountability" during escalation); `ProposalInput` carries everything it needs.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Audience, ProposalActivities, ProposalEventType, ProposalNotifyRequest } from '../activities/types';
+import {
+  type DecisionInput,
+  type ProposalActor,
+  type ProposalEdit,
+  type ProposalInput,
+  type ProposalState,
+  type ProposalTimer,
+  PROPOSAL_SYSTEM_ACTOR,
+  approveProposal,
+  checkApprove,
+  checkDecide,
+  checkEdit,
+  checkRequestApproval,
+  checkReturn,
+  decideProposal,
+  editProposal,
+  initialProposalState,
+  nextProposalTimer,
+  pendingHolders,
+  plainDeadline,
+  requestApproval,
+  returnProposal,
+} from '../domain/accountability';
+import type { Deadline } from '../domain/deadlines';
+import { RuleViolation } from '../domain/notice';
+import {
+  proposalApproveUpdate,
+  proposalCreatedUpdate,
+  proposalDecideUpdate,
+  proposalEditUpdate,
+  proposalRequestApprovalUpdate,
+  proposalReturnUpdate,
+  proposalStateQuery,
+} from './proposal-definitions';
+import { SA_STATUS, SA_UNIT } from './search-attributes';
+
+const acts = proxyActivities<ProposalActivities>({
+  startToCloseTimeout: '30 seconds',
+  // A database outage must delay a record, never lose it: retry without limit.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Turns a domain refusal into an update failure the caller can read (type = the rule's code). */
+function validate(check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof RuleViolation) {
+      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true, details: [{ zh: err.zh, en: err.en }] });
+    }
+    throw err;
+  }
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+const OFFICE: Audience[] = [{ universityRoles: ['office'] }];
+const LEADER: Audience[] = [{ universityRoles: ['cybersecurity_leader'] }];
+const BOTH_BODIES: Audience[] = [{ universityRoles: ['party_committee', 'discipline_committee'] }];
+
+export async function proposalWorkflow(input: ProposalInput): Promise<ProposalState> {
+  const state = initialProposalState(input);
+  let createdRecorded = false;
+  let recording: Promise<void> = Promise.resolve();
+
+  /** Records an event; records are written in order, one after another. */
+  function record(type: ProposalEventType, actor: { id: string }, data: Record<string, unknown> = {}): Promise<void> {
+    state.version += 1;
+    const event = { seq: state.version, type, actorId: actor.id, at: nowIso(), data };
+    const snapshot = JSON.parse(JSON.stringify(state)) as ProposalState;
+    recording = recording.then(() => acts.recordProposalEvent({ state: snapshot, event }));
+    upsertSearchAttributes([{ key: SA_STATUS, value: state.status }]);
+    return recording;
+  }
+
+  async function notify(kind: ProposalNotifyRequest['kind'], audience: Audience[], params: ProposalNotifyRequest['params'] = {}) {
+    await acts.notifyProposal({ key: `${state.id}#${state.version}:${kind}`, kind, proposalId: state.id, audience, params });
+  }
+
+  setHandler(proposalStateQuery, () => state);
+
+  setHandler(proposalCreatedUpdate, async () => {
+    await condition(() => createdRecorded);
+    return state;
+  });
+
+  setHandler(
+    proposalEditUpdate,
+    async ({ actor, edit }) => {
+      const changed = editProposal(state, edit);
+      await record('edited', actor, { changed });
+      return state;
+    },
+    { validator: ({ actor, edit }: { actor: ProposalActor; edit: ProposalEdit }) => validate(() => checkEdit(state, actor, edit)) },
+  );
+
+  setHandler(
+    proposalRequestApprovalUpdate,
+    async ({ actor, due }) => {
+      const now = nowIso();
+      requestApproval(state, now, due ?? plainDeadline(now, state.timing.approveWithinMs, { zh: '审批', en: 'Approval' }));
+      await record('approval_requested', actor, { approveBy: state.approveBy!.at });
+      await notify('proposal_approval_requested', LEADER, { due: state.approveBy!.at });
+      return state;
+    },
+    { validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) => validate(() => checkRequestApproval(state, actor, due, Date.now())) },
+  );
+
+  setHandler(
+    proposalReturnUpdate,
+    async ({ actor, reason }) => {
+      returnProposal(state, actor, reason, nowIso());
+      await record('returned', actor, { reason: reason.trim() });
+      await notify('proposal_returned', OFFICE, { reason: reason.trim() });
+      return state;
+    },
+    { validator: ({ actor, reason }: { actor: ProposalActor; reason: string }) => validate(() => checkReturn(state, actor, reason)) },
+  );
+
+  setHandler(
+    proposalApproveUpdate,
+    async ({ actor, comment, due }) => {
+      const now = nowIso();
+      approveProposal(state, actor, comment, now, due ?? plainDeadline(now, state.timing.decideWithinMs, { zh: '决定', en: 'Decision' }));
+      await record('approved', actor, { comment: state.approval!.comment, decideBy: state.decideBy!.at });
+      await notify('proposal_submitted', BOTH_BODIES, { due: state.decideBy!.at });
+      await notify('proposal_approved', OFFICE);
+      return state;
+    },
+    { validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) => validate(() => checkApprove(state, actor, due, Date.now())) },
+  );
+
+  setHandler(
+    proposalDecideUpdate,
+    async ({ actor, decision }) => {
+      const d = decideProposal(state, actor, decision, nowIso());
+      await record('decided', actor, { body: d.body, decision: d.decision, reason: d.reason, reviewOpened: d.reviewOpened ?? false });
+      await notify('proposal_decided', OFFICE, { body: d.body, decision: d.decision, reason: d.reason });
+      if (state.status === 'closed') {
+        await record('closed', PROPOSAL_SYSTEM_ACTOR, { reviewOpened: state.outcome!.reviewOpened });
+        await acts.recordProposalOutcome({ state: JSON.parse(JSON.stringify(state)) as ProposalState });
+        await notify('proposal_closed', [...OFFICE, ...LEADER]);
+      }
+      return state;
+    },
+    { validator: ({ actor, decision }: { actor: ProposalActor; decision: DecisionInput }) => validate(() => checkDecide(state, actor, decision)) },
+  );
+
+  /** Reminds whoever holds the proposal now: the cybersecurity leader, or the bodies yet to decide. */
+  async function remind(timer: ProposalTimer): Promise<void> {
+    const holders = pendingHolders(state);
+    state.remindersSent.push(...timer.keys);
+    const params = { stage: timer.stage, due: timer.due, late: timer.late };
+    await record('reminder_sent', PROPOSAL_SYSTEM_ACTOR, { ...params, holders });
+    await notify('proposal_reminder', [{ universityRoles: holders }], params);
+  }
+
+  upsertSearchAttributes([
+    { key: SA_UNIT, value: state.unitId },
+    { key: SA_STATUS, value: state.status },
+  ]);
+  await record('created', input.createdBy, { origin: state.origin, trigger: state.trigger, factsAt: state.factsAt });
+  createdRecorded = true;
+  if (state.origin.kind === 'escalation') {
+    await notify('proposal_drafted', OFFICE, { noticeId: state.origin.noticeId, level: state.origin.level });
+  }
+
+  while (state.status !== 'closed') {
+    const seen = state.version;
+    const timer = nextProposalTimer(state, Date.now());
+    if (!timer) {
+      await condition(() => state.version !== seen);
+      continue;
+    }
+    const wait = timer.at - Date.now();
+    if (wait > 0 && (await condition(() => state.version !== seen, wait))) continue;
+    await remind(timer);
+  }
+
+  // Let the update that closed the proposal finish recording and answer its caller.
+  await recording;
+  await condition(allHandlersFinished);
+  return state;
+}
