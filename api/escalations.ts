@@ -13,7 +13,7 @@ import { DECISIONS, CHAIN } from '../domain/escalation';
 import { decideEscalationUpdate, noticeWorkflowId } from '../workflows/definitions';
 import { can, visibleUnits, type CurrentUser } from './access';
 import { notFound, HttpError } from './errors';
-import { withUpdateDeadline } from './notices';
+import { withUpdateDeadline } from './updates';
 
 export interface EscalationRouteDeps {
   db: Db;

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
+import { withUpdateDeadline } from './updates';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
@@ -91,31 +92,6 @@ const extensionDecisionBody = z.strictObject({
   comment: z.string().trim().max(5000).optional(),
 });
 const noticeIdParam = z.string().regex(/^([A-Z][A-Z0-9]{0,9}-)?\d{4}-\d{4,}$/);
-
-/**
- * Bounds how long an action waits for its workflow (a stopped worker must not hang the caller).
- * The action may still be applied when the worker returns; a retry is then refused as a duplicate
- * by the workflow's validators, since every action is valid only in one state.
- */
-export async function withUpdateDeadline<T>(deps: { temporal: Client; updateTimeoutMs: number }, call: () => Promise<T>): Promise<T> {
-  return deps.temporal.withDeadline(Date.now() + deps.updateTimeoutMs, call).catch((err: unknown) => {
-    if (isDeadlineExceeded(err)) {
-      throw new HttpError(
-        503,
-        '流程处理暂时无响应，请稍后刷新查看结果后再试',
-        'The process did not answer in time; refresh in a moment to see whether the action was taken',
-      );
-    }
-    throw err;
-  });
-}
-
-function isDeadlineExceeded(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: number }).code === 4 /* gRPC DEADLINE_EXCEEDED */) return true;
-  }
-  return false;
-}
 
 function user(res: Response): CurrentUser {
   return res.locals.user as CurrentUser;

@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { withUpdateDeadline } from './updates';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { getEvidence, getNotice, storeEvidence } from '../db/notices';
@@ -153,26 +154,6 @@ function actorFor(u: CurrentUser, capacity: ProposalActor['capacity']): Proposal
 }
 
 const unprocessable = (zh: string, en: string) => new HttpError(422, zh, en);
-
-/**
- * Bounds how long an action waits for its workflow (a stopped worker must not hang the caller).
- * The action may still be applied later; a retry is then refused by the workflow's validators,
- * since every action is valid in one state only.
- */
-async function withUpdateDeadline<T>(deps: ProposalRouteDeps, call: () => Promise<T>): Promise<T> {
-  return deps.temporal.withDeadline(Date.now() + deps.updateTimeoutMs, call).catch((err: unknown) => {
-    for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-      if ((e as { code?: number }).code === 4 /* gRPC DEADLINE_EXCEEDED */) {
-        throw new HttpError(
-          503,
-          '流程处理暂时无响应，请稍后刷新查看结果后再试',
-          'The process did not answer in time; refresh in a moment to see whether the action was taken',
-        );
-      }
-    }
-    throw err;
-  });
-}
 
 export function proposalRoutes(deps: ProposalRouteDeps): Router {
   const r = Router();

@@ -356,6 +356,8 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       factsAt,
       partiesConcerned: [],
       sourceKey: `escalation:${e.id}`,
+      // Proposal numbers carry the same deployment prefix as the notice's (HEU-2026-0001 → HEU-P2026-0001).
+      idPrefix: /^([A-Z][A-Z0-9]{0,9})-\d{4}-/.exec(state.id)?.[1],
     });
     await startChild(proposalWorkflow, {
       workflowId: proposalWorkflowId(id),

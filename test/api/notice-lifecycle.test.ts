@@ -46,7 +46,7 @@ async function issue(over: object = {}) {
 test('issue → acknowledge → report → send back → report again → accept, all in the timeline', async () => {
   const created = await issue();
   expect(created.status).toBe('issued');
-  expect(created.id).toMatch(/^\d{4}-\d{4}$/);
+  expect(created.id).toMatch(/^([A-Z][A-Z0-9]*-)?\d{4}-\d{4}$/);
 
   // The unit's liaison finds it in the inbox, in Chinese, with a link.
   const inbox = await s.as(CS_LIAISON).get('/api/me/inbox');

@@ -1,0 +1,33 @@
+/**
+ * Calling workflow updates from the API. A stopped worker must not hang the caller: each call is
+ * bounded by UPDATE_TIMEOUT_MS and then answered 503. The action may still be applied when the
+ * worker returns; a retry is then refused by the workflow's validators, since every action is
+ * valid in one state only.
+ */
+import type { Client } from '@temporalio/client';
+import { HttpError } from './errors';
+
+export interface UpdateDeps {
+  temporal: Client;
+  updateTimeoutMs: number;
+}
+
+export async function withUpdateDeadline<T>(deps: UpdateDeps, call: () => Promise<T>): Promise<T> {
+  return deps.temporal.withDeadline(Date.now() + deps.updateTimeoutMs, call).catch((err: unknown) => {
+    if (isDeadlineExceeded(err)) {
+      throw new HttpError(
+        503,
+        '流程处理暂时无响应，请稍后刷新查看结果后再试',
+        'The process did not answer in time; refresh in a moment to see whether the action was taken',
+      );
+    }
+    throw err;
+  });
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: number }).code === 4 /* gRPC DEADLINE_EXCEEDED */) return true;
+  }
+  return false;
+}
