@@ -2,6 +2,7 @@
 // built-ins and no I/O modules there — the Temporal bundler would fail or, worse, replay would.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const ioModules = ['pg', '@electric-sql/pglite', 'express', 'jose', 'pino', 'pino-http', 'helmet', 'yaml', 'chinese-days',
   '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'supertest', 'zod'];
@@ -19,6 +20,9 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'off',
     },
   },
+  // The web UI: plain browser JavaScript modules, outside the TypeScript project (no type-aware rules).
+  { files: ['web/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['web/**/*.js'], languageOptions: { sourceType: 'module', globals: globals.browser } },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

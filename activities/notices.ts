@@ -4,8 +4,11 @@
  * (notice, seq), the state row only moves forward, and inbox rows are keyed by dedupe_key.
  */
 import type { Db } from '../db/client';
+import { appendAudit } from '../db/audit';
 import { getPeople, getUnit, getUnitChain, getUniversityRoleHolders, getUnitRoleHolders } from '../db/org';
-import { renderMessage } from '../domain/messages';
+import { enqueueNotifications } from '../notifications/outbox';
+import { renderMessage } from '../notifications/render';
+import { notificationSettings } from '../notifications/settings';
 import type { NoticeState } from '../domain/notice';
 import type { WorkCalendar } from '../domain/calendar';
 import { computeDeadline } from '../domain/deadlines';
@@ -86,6 +89,16 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
             ],
           );
         }
+        // The audit trail, in this transaction and last (it takes the audit lock until commit); the
+        // key makes a retried activity append nothing.
+        await appendAudit(q, {
+          actorId: event.actorId,
+          action: `notice.${event.type}`,
+          targetType: 'notice',
+          targetId: state.id,
+          idempotencyKey: `notice:${state.id}:${event.seq}`,
+          details: { seq: event.seq, eventAt: event.at, status: state.status, workflowId: `notice-${state.id}` },
+        });
       });
     },
 
@@ -120,18 +133,35 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
       const recipientIds = await resolveAudience(db, req.audience);
       const people = await getPeople(db, recipientIds);
       const link = `${publicUrl.replace(/\/$/, '')}/notices/${encodeURIComponent(req.noticeId)}`;
-      for (const person of people) {
-        const msg = renderMessage(
-          req.kind,
-          { noticeId: req.noticeId, title: row.title, unitName: unit?.name ?? row.unit_id, severity: row.severity, link, params: req.params },
-          person.locale,
-        );
-        await db.query(
-          `INSERT INTO inbox_messages (dedupe_key, person_id, kind, notice_id, subject, body, link)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
-          [`${req.key}:${person.id}`, person.id, req.kind, req.noticeId, msg.subject, msg.body, link],
-        );
-      }
+      // One transaction: the in-app inbox rows and the outbox rows for e-mail and robots (per
+      // preferences), each keyed by `${req.key}:${person}:${channel}` — a retry writes nothing twice.
+      const settings = notificationSettings();
+      await enqueueNotifications(
+        db,
+        {
+          key: req.key,
+          kind: req.kind,
+          ref: { kind: 'notice', id: req.noticeId },
+          unitId: row.unit_id,
+          link,
+          recipients: people,
+          render: (locale) =>
+            renderMessage(
+              req.kind,
+              {
+                noticeId: req.noticeId,
+                title: row.title,
+                unitName: (locale === 'en' ? unit?.nameEn : unit?.name) ?? unit?.name ?? row.unit_id,
+                severity: row.severity,
+                link,
+                params: req.params,
+              },
+              locale,
+              { timeZone: settings.timeZone },
+            ),
+        },
+        settings,
+      );
       return { recipients: people.length };
     },
   };

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
+import { appendAudit } from '../db/audit';
 import { getPeople, getUnit, getUniversityRoleHolders, getUnitRoleHolders } from '../db/org';
 import { allocateProposalId, attributionAtFacts } from '../db/proposals';
 import { outcomeRows, type ProposalState } from '../domain/accountability';
@@ -48,6 +49,16 @@ export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (proposal_id, seq) DO NOTHING`,
           [state.id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
         );
+        // The audit trail, in this transaction and last (it takes the audit lock until commit); the
+        // key makes a retried activity append nothing.
+        await appendAudit(q, {
+          actorId: event.actorId,
+          action: `proposal.${event.type}`,
+          targetType: 'proposal',
+          targetId: state.id,
+          idempotencyKey: `proposal:${state.id}:${event.seq}`,
+          details: { seq: event.seq, eventAt: event.at, status: state.status, workflowId: `proposal-${state.id}` },
+        });
       });
     },
 

@@ -31,7 +31,12 @@ export type Action =
   | 'proposal.approve'
   | 'proposal.decide'
   | 'org.read'
-  | 'escalation.read';
+  | 'escalation.read'
+  | 'audit.read'
+  | 'audit.export'
+  | 'notification.read'
+  | 'notification.retry'
+  | 'notification.configure';
 
 export type Scope = 'all' | 'own_unit' | 'supervised';
 
@@ -55,6 +60,8 @@ const READ_ALL: Grant[] = [
   'inspection_office',
   'audit_office',
 ].map((role) => ({ role: role as Role, scope: 'all' as const }));
+
+const AUDITORS: Grant[] = ['office', 'inspection_office', 'audit_office'].map((role) => ({ role: role as Role, scope: 'all' as const }));
 
 export const POLICY: Record<Action, Grant[]> = {
   'notice.create': [{ role: 'office', scope: 'all' }],
@@ -87,6 +94,18 @@ export const POLICY: Record<Action, Grant[]> = {
     ...UNIT_ACTORS,
     { role: 'leadership_member', scope: 'own_unit' },
   ],
+  // The notification outbox (deliveries, failures) and the robots: the office runs them; the
+  // inspection and audit offices read.
+  'notification.read': [
+    { role: 'office', scope: 'all' },
+    { role: 'inspection_office', scope: 'all' },
+    { role: 'audit_office', scope: 'all' },
+  ],
+  'notification.retry': [{ role: 'office', scope: 'all' }],
+  'notification.configure': [{ role: 'office', scope: 'all' }],
+  // The audit trail (Art. 10): the office and the inspection and audit offices, nobody else.
+  'audit.read': AUDITORS,
+  'audit.export': AUDITORS,
   'org.read': [
     ...READ_ALL,
     { role: 'supervising_leader', scope: 'all' },

@@ -3,6 +3,7 @@
  * with zod, JSON errors `{ error, details }`.
  */
 import crypto from 'node:crypto';
+import path from 'node:path';
 import express, { Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -15,12 +16,17 @@ import { listPeople, listUnits } from '../db/org';
 import type { Policy } from '../domain/policy';
 import type { WorkCalendar } from '../domain/calendar';
 import { ROLE_LABELS } from '../domain/org';
+import { GLOSSARY } from '../domain/glossary';
 import { authenticate, type TokenService } from './auth';
+import { authFailureLimit, cors, DEFAULT_LIMITS, personLimit, type LimitsConfig } from './limits';
 import { can, visibleUnits, type CurrentUser } from './access';
 import { errorHandler, forbidden, HttpError } from './errors';
 import { noticeRoutes } from './notices';
 import { escalationRoutes } from './escalations';
 import { proposalRoutes } from './proposals';
+import { auditLoginRefusals, auditWrites } from './audit';
+import { auditRoutes } from './audit-routes';
+import { notificationRoutes } from './notifications';
 
 export interface AppDeps {
   db: Db;
@@ -33,6 +39,7 @@ export interface AppDeps {
   evidenceMaxBytes: number;
   idPrefix?: string;
   updateTimeoutMs?: number;
+  limits?: LimitsConfig;
 }
 
 const pageQuery = z.strictObject({
@@ -44,7 +51,25 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(helmet());
+  app.use(
+    helmet({
+      // The web UI (web/) is served from here: own scripts and styles only, no inline code. No
+      // upgrade-insecure-requests: an intranet deployment may serve plain http (TLS is the proxy's).
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -80,8 +105,20 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
   });
 
+  // The regulation's terms (codes with Chinese and English labels); public, like a dictionary.
+  app.get('/api/glossary', (_req, res) => {
+    res.json(GLOSSARY);
+  });
+
   const api = Router();
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  api.use(cors(limits));
+  api.use(authFailureLimit(limits));
   api.use(authenticate(deps.db, deps.tokens));
+  api.use(personLimit(limits));
+  // Audit trail: refused logins (sees authenticate's 401s, passes them on) and every write.
+  api.use(auditLoginRefusals(deps.db, deps.logger));
+  api.use(auditWrites(deps.db, deps.logger));
   // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
   const smallJson = express.json({ limit: '256kb' });
   api.use((req, res, next) => (/^\/notices\/[^/]+\/rectification$/.test(req.path) ? next() : smallJson(req, res, next)));
@@ -161,11 +198,23 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  // Notifications: the outbox, robots, and /me/notification-preferences.
+  api.use(notificationRoutes({ db: deps.db }));
+
+  api.use('/audit', auditRoutes({ db: deps.db, logger: deps.logger }));
+
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');
   });
 
   app.use('/api', api);
+
+  // The web UI: static files from web/, and its index.html for the app's own paths, so deep links
+  // in messages (${PUBLIC_URL}/notices/2026-0001) open the app on that notice.
+  const webDir = path.join(__dirname, '..', 'web');
+  app.use(express.static(webDir, { index: 'index.html' }));
+  app.get(/^\/(?!api(?:\/|$))[^.]*$/, (_req, res) => res.sendFile(path.join(webDir, 'index.html')));
+
   app.use(errorHandler);
   return app;
 }

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from '../notifications/render';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -28,8 +29,44 @@ export const envSchema = z.object({
   ID_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 capital letters or digits, starting with a letter').optional(),
   /** How long an action waits for the workflow to accept and record it before answering 503. */
   UPDATE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
+  /** Accept tokens from the embedded issuer (`npm run token`); switch off in production. */
+  AUTH_EMBEDDED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: z.url().optional(),
+  OIDC_SUBJECT_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).default('sub'),
+  OIDC_PERSON_MATCH: z.enum(['id', 'staffNo', 'email']).default('staffNo'),
+  OIDC_ALGORITHMS: z
+    .string()
+    .default('RS256,PS256,ES256,EdDSA')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)),
+  OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(600),
+  AUTH_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).max(100000).default(100),
+  /** Comma-separated origins allowed to call the API from browsers; empty = same origin only. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url())),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('8h'),
   EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  // Notifications (README "Notifications"). Without SMTP_URL e-mail is off; in-app and robots work.
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^/\s?]+\/?(\?\S*)?$/, 'must look like smtp://user:pass@host:587 or smtps://host:465').optional(),
+  SMTP_FROM: z
+    .string()
+    .regex(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, 'must be an address, or Name <address>')
+    .default('网络安全工作责任制 <cyberduty@localhost>'),
+  SMTP_TLS_REJECT_UNAUTHORIZED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(60000).default(1000),
+  NOTIFY_LEASE_MS: z.coerce.number().int().min(2000).max(3600000).default(60000),
+  NOTIFY_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).max(600000).default(15000),
+  NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3600000).default(5000),
+  NOTIFY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86400000).default(1800000),
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  NOTIFY_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -45,12 +82,25 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
       const name = String(i.path[0] ?? '?');
-      const value = source[name];
+      // Credentials in URLs (SMTP_URL, DATABASE_URL) are never printed.
+      const value = source[name]?.replace(/\/\/[^@/\s]*@/, '//***@');
       return `Invalid configuration: ${name}${value !== undefined ? `=${JSON.stringify(value)}` : ''}: ${i.message}`;
     });
     throw new ConfigError(lines.join('\n'));
   }
   const env = r.data;
+  if (env.NOTIFY_LEASE_MS < 2 * env.NOTIFY_SEND_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid configuration: NOTIFY_LEASE_MS=${env.NOTIFY_LEASE_MS} must be at least twice NOTIFY_SEND_TIMEOUT_MS=${env.NOTIFY_SEND_TIMEOUT_MS} (a send must end well within its lease)`,
+    );
+  }
+  const oidcSet = [env.OIDC_ISSUER, env.OIDC_AUDIENCE, env.OIDC_JWKS_URL].filter(Boolean).length;
+  if (oidcSet !== 0 && oidcSet !== 3) {
+    throw new ConfigError('Invalid configuration: OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL must be set together');
+  }
+  if (!env.AUTH_EMBEDDED && oidcSet === 0) {
+    throw new ConfigError('Invalid configuration: AUTH_EMBEDDED=false needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL (nobody could sign in)');
+  }
   return {
     ...env,
     DATA_DIR: path.resolve(env.DATA_DIR),

@@ -114,6 +114,7 @@ interface PersonRow {
   phone: string | null;
   locale: string;
   active: boolean;
+  staff_no?: string | null;
 }
 
 interface OpenAssignmentRow {
@@ -153,7 +154,7 @@ export async function importOrg(db: Db, file: OrgFile, opts: { source: string; n
 
     // --- People.
     const people = new Map(
-      (await q.query<PersonRow>('SELECT id, name, email, phone, locale, active FROM people')).rows.map((r) => [r.id, r]),
+      (await q.query<PersonRow>('SELECT id, name, email, phone, locale, active, staff_no FROM people')).rows.map((r) => [r.id, r]),
     );
     const personAdds: OrgFile['people'] = [];
     const personUpdates: OrgFile['people'] = [];
@@ -165,6 +166,7 @@ export async function importOrg(db: Db, file: OrgFile, opts: { source: string; n
         row.email !== p.email ||
         row.phone !== p.phone ||
         row.locale !== p.locale ||
+        (row.staff_no ?? null) !== p.staffNo ||
         !row.active
       ) {
         personUpdates.push(p);
@@ -253,14 +255,14 @@ export async function importOrg(db: Db, file: OrgFile, opts: { source: string; n
 
     for (const p of personAdds) {
       await q.query(
-        `INSERT INTO people (id, name, email, phone, locale, active, updated_at) VALUES ($1, $2, $3, $4, $5, true, $6)`,
-        [p.id, p.name, p.email, p.phone, p.locale, now],
+        `INSERT INTO people (id, name, email, phone, locale, active, updated_at, staff_no) VALUES ($1, $2, $3, $4, $5, true, $6, $7)`,
+        [p.id, p.name, p.email, p.phone, p.locale, now, p.staffNo],
       );
     }
     for (const p of personUpdates) {
       await q.query(
-        `UPDATE people SET name = $2, email = $3, phone = $4, locale = $5, active = true, updated_at = $6 WHERE id = $1`,
-        [p.id, p.name, p.email, p.phone, p.locale, now],
+        `UPDATE people SET name = $2, email = $3, phone = $4, locale = $5, active = true, updated_at = $6, staff_no = $7 WHERE id = $1`,
+        [p.id, p.name, p.email, p.phone, p.locale, now, p.staffNo],
       );
     }
     if (personDeactivations.length > 0) {
@@ -492,4 +494,15 @@ export async function getPeople(db: Queryable, ids: readonly string[]): Promise<
     const p = byId.get(id);
     return p ? [p] : [];
   });
+}
+
+/**
+ * The active person an identity provider's claim names: by person id, staff number (工号) or
+ * email, as configured. Null when nobody matches (the token is then refused).
+ */
+export async function findPersonByClaim(db: Queryable, field: 'id' | 'staffNo' | 'email', value: string): Promise<string | null> {
+  const column = { id: 'id', staffNo: 'staff_no', email: 'lower(email)' }[field];
+  const v = field === 'email' ? value.toLowerCase() : value;
+  const r = await db.query<{ id: string }>(`SELECT id FROM people WHERE ${column} = $1 AND active`, [v]);
+  return r.rows.length === 1 ? r.rows[0].id : null;
 }

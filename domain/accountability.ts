@@ -2,7 +2,7 @@
  * Accountability proposals (问责建议, regulation Art. 7–8) as a pure state machine, in the style of
  * domain/notice.ts: the default attribution traced level by level from the organisation at the time
  * of the facts, the rules (check*) and the transitions; the vocabulary (the eight triggers, the
- * measures) lives in accountability-terms.ts and is re-exported here. The proposal workflow wires these to Temporal updates and timers.
+ * measures) lives in glossary.ts and is re-exported here. The proposal workflow wires these to Temporal updates and timers.
  * No I/O, no clock: `now` is always passed in. Workflow-safe: imports types only.
  *
  * draft 草稿 → awaiting_approval 待审批 → submitted 已提交党委和纪委 → closed 已办结;
@@ -15,8 +15,8 @@ import {
   BODIES,
   BODY_LABELS,
   COLLECTIVE_MEASURES,
-  DECISION_LABELS,
-  DECISIONS,
+  PROPOSAL_DECISION_LABELS as DECISION_LABELS,
+  PROPOSAL_DECISIONS as DECISIONS,
   INDIVIDUAL_MEASURES,
   PROPOSAL_STATUS_LABELS,
   TRIGGERS,
@@ -27,9 +27,25 @@ import {
   type ProposalStatus,
   type Responsibility,
   type Trigger,
-} from './accountability-terms';
+} from './glossary';
 
-export * from './accountability-terms';
+export {
+  TRIGGERS,
+  TRIGGER_LABELS,
+  INDIVIDUAL_MEASURES,
+  INDIVIDUAL_MEASURE_LABELS,
+  COLLECTIVE_MEASURES,
+  COLLECTIVE_MEASURE_LABELS,
+  RESPONSIBILITIES,
+  RESPONSIBILITY_LABELS,
+  BODIES,
+  BODY_LABELS,
+  PROPOSAL_STATUSES,
+  PROPOSAL_STATUS_LABELS,
+  PROPOSAL_DECISIONS as DECISIONS,
+  PROPOSAL_DECISION_LABELS as DECISION_LABELS,
+} from './glossary';
+export type { Trigger, IndividualMeasure, CollectiveMeasure, Responsibility, Body, ProposalStatus, DecisionKind } from './glossary';
 
 // ---- Types ------------------------------------------------------------------------------------
 

@@ -5,30 +5,19 @@
  * ends it in the same step, with no cross-workflow messages to lose).
  */
 import type { Deadline } from './deadlines';
-import { RuleViolation, type Actor, type NoticeState, type OverdueKind } from './notice';
+import { CHAIN, type ChainRole, type EscalationDecisionKind } from './glossary';
 
-export const CHAIN = [
-  { level: 1, role: 'direct_responsible', zh: '单位分管网络安全的领导班子成员（直接责任人）', en: "the unit's leader in charge of cybersecurity" },
-  { level: 2, role: 'first_responsible', zh: '单位书记（第一责任人）', en: "the unit's secretary" },
-  { level: 3, role: 'supervising_leader', zh: '分管校领导', en: 'the supervising university leader' },
-  { level: 4, role: 'cybersecurity_leader', zh: '主管网络安全的校领导', en: 'the university leader in charge of cybersecurity' },
-  { level: 5, role: 'party_secretary', zh: '党委书记', en: 'the party secretary' },
-] as const;
+export { CHAIN, ESCALATION_DECISIONS as DECISIONS, ESCALATION_DECISION_LABELS as DECISION_LABELS, ESCALATION_END_LABELS } from './glossary';
+export type { ChainRole, EscalationDecisionKind } from './glossary';
 
-export type ChainRole = (typeof CHAIN)[number]['role'];
-export const TOP_LEVEL = CHAIN.length;
 /** Accountability may be proposed from the supervising university leader upwards. */
 export const MIN_PROPOSAL_LEVEL = 3;
 
-export const DECISIONS = ['supervise', 'extend', 'escalate', 'propose_accountability'] as const;
-export type EscalationDecisionKind = (typeof DECISIONS)[number];
 
-export const DECISION_LABELS: Record<EscalationDecisionKind, { zh: string; en: string }> = {
-  supervise: { zh: '督办', en: 'supervise' },
-  extend: { zh: '延期', en: 'extend' },
-  escalate: { zh: '上报', en: 'escalate' },
-  propose_accountability: { zh: '提出问责', en: 'propose accountability' },
-};
+export const TOP_LEVEL = CHAIN.length;
+
+import { RuleViolation, type Actor, type NoticeState, type OverdueKind } from './notice';
+
 
 export type StepOutcome = 'pending' | 'skipped_vacant' | 'skipped_already_asked' | 'decided' | 'timed_out' | 'ended';
 

@@ -5,26 +5,12 @@
  * free of anything but orchestration. No I/O, no clock: `now` is always passed in.
  */
 import type { Deadline } from './deadlines';
+import { STATUS_LABELS, type Category, type NoticeStatus, type SeverityLevel } from './glossary';
+
+export { CATEGORIES, CATEGORY_LABELS, SEVERITY_LEVELS, NOTICE_STATUSES, STATUS_LABELS } from './glossary';
+export type { Category, SeverityLevel, NoticeStatus } from './glossary';
 import type { Escalation, EscalationPlan } from './escalation';
 
-export const CATEGORIES = [
-  'vulnerability',
-  'defacement',
-  'outage',
-  'data_leak',
-  'infrastructure_attack',
-  'mining',
-  'concealment',
-  'other',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-export const SEVERITY_LEVELS = ['critical', 'high', 'medium', 'low'] as const;
-export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
-
-/** issued 待签收 → rectifying 整改中 → under_review 待审核 → closed 已办结; or withdrawn 已撤回. */
-export const NOTICE_STATUSES = ['issued', 'rectifying', 'under_review', 'closed', 'withdrawn'] as const;
-export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
 export type OverdueKind = 'acknowledge' | 'rectify';
 
@@ -142,13 +128,6 @@ export class RuleViolation extends Error {
   }
 }
 
-export const STATUS_LABELS: Record<NoticeStatus, { zh: string; en: string }> = {
-  issued: { zh: '待签收', en: 'awaiting acknowledgement' },
-  rectifying: { zh: '整改中', en: 'rectifying' },
-  under_review: { zh: '待审核', en: 'under review' },
-  closed: { zh: '已办结', en: 'closed' },
-  withdrawn: { zh: '已撤回', en: 'withdrawn' },
-};
 
 export function initialState(input: NoticeInput): NoticeState {
   return {

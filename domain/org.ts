@@ -7,73 +7,27 @@
  * real and matter for escalation, so they are recorded rather than rejected.
  */
 import { z } from 'zod';
+import { UNIT_KINDS, type Role, type UniversityRole, type UnitRole } from './glossary';
+
+// Roles, unit kinds and their labels live in the glossary; re-exported for existing importers.
+export {
+  UNIVERSITY_ROLES,
+  UNIT_ROLES,
+  ROLES,
+  ROLE_LABELS,
+  UNIT_KINDS,
+  UNIT_KIND_LABELS,
+  isUniversityRole,
+  isUnitRole,
+  isRole,
+} from './glossary';
+export type { Role, UniversityRole, UnitRole, UnitKind } from './glossary';
 
 // ---------------------------------------------------------------------------------------------
 // Roles and glossary
 // ---------------------------------------------------------------------------------------------
 
-/** Roles held at university level (role assignments with no unit). */
-export const UNIVERSITY_ROLES = [
-  'party_secretary',
-  'cybersecurity_leader',
-  'office',
-  'party_committee',
-  'discipline_committee',
-  'inspection_office',
-  'audit_office',
-] as const;
 
-/** Roles held within one unit. */
-export const UNIT_ROLES = [
-  'supervising_leader',
-  'first_responsible',
-  'direct_responsible',
-  'liaison',
-  'leadership_member',
-] as const;
-
-export type UniversityRole = (typeof UNIVERSITY_ROLES)[number];
-export type UnitRole = (typeof UNIT_ROLES)[number];
-export type Role = UniversityRole | UnitRole;
-
-export const ROLES: readonly Role[] = [...UNIVERSITY_ROLES, ...UNIT_ROLES];
-
-export function isUniversityRole(role: string): role is UniversityRole {
-  return (UNIVERSITY_ROLES as readonly string[]).includes(role);
-}
-
-export function isUnitRole(role: string): role is UnitRole {
-  return (UNIT_ROLES as readonly string[]).includes(role);
-}
-
-export function isRole(role: string): role is Role {
-  return isUniversityRole(role) || isUnitRole(role);
-}
-
-/** What people see for each role (terms of the regulation, see docs/regulation.md). */
-export const ROLE_LABELS: Record<Role, { zh: string; en: string }> = {
-  party_secretary: { zh: '党委书记', en: 'Party Secretary' },
-  cybersecurity_leader: { zh: '主管网络安全校领导', en: 'University Leader in Charge of Cybersecurity' },
-  office: { zh: '网络安全和信息化领导小组办公室', en: 'Office of the Cybersecurity and Informatization Leading Group' },
-  party_committee: { zh: '学校党委', en: 'University Party Committee' },
-  discipline_committee: { zh: '纪委', en: 'Discipline Committee' },
-  inspection_office: { zh: '巡察办', en: 'Inspection Office' },
-  audit_office: { zh: '审计处', en: 'Audit Office' },
-  supervising_leader: { zh: '分管校领导', en: 'Supervising University Leader' },
-  first_responsible: { zh: '第一责任人（书记）', en: 'First Responsible Person (Unit Secretary)' },
-  direct_responsible: { zh: '直接责任人（分管网络安全的领导班子成员）', en: 'Direct Responsible Person (Unit Leader in Charge of Cybersecurity)' },
-  liaison: { zh: '网络安全联络员', en: 'Cybersecurity Liaison' },
-  leadership_member: { zh: '领导班子成员', en: 'Leadership Team Member' },
-};
-
-export const UNIT_KINDS = ['college', 'department', 'affiliated'] as const;
-export type UnitKind = (typeof UNIT_KINDS)[number];
-
-export const UNIT_KIND_LABELS: Record<UnitKind, { zh: string; en: string }> = {
-  college: { zh: '学院', en: 'College / School' },
-  department: { zh: '机关部处', en: 'Administrative Department' },
-  affiliated: { zh: '直属及附属单位', en: 'Affiliated Unit' },
-};
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -128,6 +82,8 @@ const personSchema = z.strictObject({
     .nullish()
     .transform((v) => (v ? v : null)),
   locale: z.enum(LOCALES, { error: () => `locale must be one of ${LOCALES.join(', ')}` }).default('zh-CN'),
+  /** 工号: what the university's identity provider names the person by (see OIDC_PERSON_MATCH). */
+  staffNo: z.string().trim().min(1).max(64).nullish().transform((v) => v ?? null),
 });
 
 const unitSchema = z.strictObject({

@@ -9,16 +9,11 @@ import { z } from 'zod';
 import type { WorkCalendar } from './calendar';
 import { computeDeadline, type Deadline } from './deadlines';
 import { durationMs, parseDuration, positiveIsoDuration } from './duration';
+import { SEVERITY_LABELS, type Severity } from './glossary';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, SEVERITY_LABELS } from './glossary';
+export type { Severity } from './glossary';
 
-export const SEVERITY_LABELS: Record<Severity, { zh: string; en: string }> = {
-  critical: { zh: '紧急', en: 'critical' },
-  high: { zh: '高危', en: 'high' },
-  medium: { zh: '中危', en: 'medium' },
-  low: { zh: '低危', en: 'low' },
-};
 
 /** Relative to the project root. */
 export const DEFAULT_POLICY_YAML_PATH = 'config/policy.default.yaml';

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       [
         '',
         '网络安全工作责任制系统已启动 / cyberduty is running',
+        `  网页 Web UI:      http://${env.HOST}:${env.PORT}/`,
         `  API:              http://${env.HOST}:${env.PORT}/api   (health: /healthz)`,
         `  Temporal Web UI:  ${temporal.uiUrl ?? '(external)'}`,
         `  数据目录 Data:    ${env.DATA_DIR}`,

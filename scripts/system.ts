@@ -17,9 +17,11 @@ import { createPrcCalendar, type WorkCalendar } from '../domain/calendar';
 import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
 import { createApp } from '../api/app';
-import { createTokenService, loadOrCreateSigningKey } from '../api/auth';
+import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';
 import { waitForNamespace } from '../worker/temporal';
+import { notificationConfigFromEnv, startNotifications } from '../notifications/runtime';
+import { setNotificationSettings } from '../notifications/settings';
 
 export const DEMO_ORG_FILE = projectFile('config/demo-org.yaml');
 
@@ -81,6 +83,8 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
     publicUrl: env.PUBLIC_URL,
     calendar: rules.calendar,
   });
+  // The notification dispatcher runs beside the worker (notifications/dispatcher.ts).
+  const notifications = startNotifications(db, notificationConfigFromEnv(env), log.child({ component: 'notifications' }));
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker running');
@@ -89,8 +93,22 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
+      await notifications.stop();
       await connection.close();
     },
+  };
+}
+
+export function oidcConfig(env: Env): OidcConfig | undefined {
+  if (!env.OIDC_ISSUER || !env.OIDC_AUDIENCE || !env.OIDC_JWKS_URL) return undefined;
+  return {
+    issuer: env.OIDC_ISSUER,
+    audience: env.OIDC_AUDIENCE,
+    jwksUrl: env.OIDC_JWKS_URL,
+    subjectClaim: env.OIDC_SUBJECT_CLAIM,
+    personMatch: env.OIDC_PERSON_MATCH,
+    algorithms: env.OIDC_ALGORITHMS,
+    clockToleranceSec: env.OIDC_CLOCK_SKEW_SECONDS,
   };
 }
 
@@ -103,8 +121,14 @@ export interface RunningApi {
 export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promise<RunningApi> {
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  // What the preferences endpoints show as available (e-mail on or off) in an API-only process too.
+  setNotificationSettings({ emailEnabled: !!env.SMTP_URL, timeZone: env.NOTIFY_TIME_ZONE });
   fs.mkdirSync(env.DATA_DIR, { recursive: true });
-  const tokens = createTokenService(loadOrCreateSigningKey(env.DATA_DIR), env.TOKEN_TTL);
+  const tokens = createTokenService({
+    embeddedKey: env.AUTH_EMBEDDED ? loadOrCreateSigningKey(env.DATA_DIR) : undefined,
+    embeddedTtl: env.TOKEN_TTL,
+    oidc: oidcConfig(env),
+  });
   const app = createApp({
     db,
     temporal: client,
@@ -116,6 +140,11 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     evidenceMaxBytes: env.EVIDENCE_MAX_BYTES,
     idPrefix: env.ID_PREFIX,
     updateTimeoutMs: env.UPDATE_TIMEOUT_MS,
+    limits: {
+      perPersonPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      authFailuresPer15Min: env.AUTH_FAILURES_PER_15_MIN,
+      corsOrigins: env.CORS_ORIGINS,
+    },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));

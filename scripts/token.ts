@@ -18,7 +18,11 @@ async function main(): Promise<void> {
     console.error('ttl must look like 30m, 8h or 7d');
     process.exit(2);
   }
-  const tokens = createTokenService(loadOrCreateSigningKey(env.DATA_DIR), env.TOKEN_TTL);
+  if (!env.AUTH_EMBEDDED) {
+    console.error('AUTH_EMBEDDED=false: the embedded token issuer is off; sign in through the identity provider.');
+    process.exit(2);
+  }
+  const tokens = createTokenService({ embeddedKey: loadOrCreateSigningKey(env.DATA_DIR), embeddedTtl: env.TOKEN_TTL });
   process.stdout.write(`${await tokens.sign(personId, ttl)}\n`);
 }
 

@@ -82,7 +82,7 @@ describe('org file schema', () => {
     expect(file.units[0].directResponsible).toBeNull();
     expect(file.units[0].leadershipMembers).toEqual([]);
     expect(file.units[0].nameEn).toBeNull();
-    expect(file.people[1]).toEqual({ id: 'p-b', name: '乙', email: null, phone: null, locale: 'zh-CN' });
+    expect(file.people[1]).toEqual({ id: 'p-b', name: '乙', email: null, phone: null, locale: 'zh-CN', staffNo: null });
     expect(listVacancies(file)).toContainEqual({ role: 'direct_responsible', unitId: 'cs' });
     expect(flattenAssignments(file)).toEqual([
       { personId: 'p-a', role: 'party_secretary', unitId: null },

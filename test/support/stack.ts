@@ -12,12 +12,13 @@ import request from 'supertest';
 import type { Db } from '../../db/client';
 import { importOrg, loadOrgFile } from '../../db/org';
 import { createApp } from '../../api/app';
-import { createTokenService, type TokenService } from '../../api/auth';
+import { createTokenService, type OidcConfig, type TokenService } from '../../api/auth';
 import { createWorker } from '../../worker/worker';
 import { loadPolicy } from '../../config/files';
 import { createPrcCalendar } from '../../domain/calendar';
 import type { Policy } from '../../domain/policy';
 import { openTestDb } from './db';
+import { startNotifications, type NotificationConfig, type RunningNotifications } from '../../notifications/runtime';
 
 export const SMALL_ORG = path.join(__dirname, '..', 'fixtures', 'org-small.yaml');
 
@@ -28,6 +29,8 @@ export interface Stack {
   policy: Policy;
   app: ReturnType<typeof createApp>;
   tokens: TokenService;
+  /** The notification dispatcher (e-mail only when `notifications.smtpUrl` is given). */
+  notifications: RunningNotifications;
   /** supertest agent bound to the app, with a Bearer token for the person. */
   as(personId: string): {
     get(url: string): Promise<request.Response>;
@@ -76,7 +79,21 @@ export function fastPolicy(
 
 let runtimeInstalled = false;
 
-export async function startStack(opts: { policy?: Policy; orgFile?: string } = {}): Promise<Stack> {
+/** Notification settings for tests: fast polling and retries, no e-mail unless a test gives SMTP_URL. */
+export const TEST_NOTIFICATIONS: NotificationConfig = {
+  smtpFrom: '网络安全工作责任制 <cyberduty@example.edu.cn>',
+  smtpTlsRejectUnauthorized: false,
+  maxAttempts: 5,
+  pollMs: 200,
+  leaseMs: 10000,
+  sendTimeoutMs: 3000,
+  backoffBaseMs: 200,
+  backoffMaxMs: 2000,
+  concurrency: 4,
+  timeZone: 'Asia/Shanghai',
+};
+
+export async function startStack(opts: { policy?: Policy; orgFile?: string; oidc?: OidcConfig; notifications?: Partial<NotificationConfig> } = {}): Promise<Stack> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const codePath = process.env.TEMPORAL_TEST_BUNDLE;
   if (!address || !codePath) throw new Error('The Temporal test server is not running (jest globalSetup)');
@@ -110,11 +127,17 @@ export async function startStack(opts: { policy?: Policy; orgFile?: string } = {
     });
     running = worker.run();
   };
+  // As in the worker process: the dispatcher beside the worker, with second-scale retries.
+  const notifications = startNotifications(
+    db,
+    { ...TEST_NOTIFICATIONS, ...opts.notifications },
+    pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  );
   await startWorker();
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const tokens = createTokenService(crypto.randomBytes(32));
+  const tokens = createTokenService({ embeddedKey: crypto.randomBytes(32), oidc: opts.oidc });
   const app = createApp({
     db,
     temporal: client,
@@ -135,6 +158,7 @@ export async function startStack(opts: { policy?: Policy; orgFile?: string } = {
     policy,
     app,
     tokens,
+    notifications,
     as(personId: string) {
       const bearer = async () => `Bearer ${await tokens.sign(personId)}`;
       return {
@@ -151,6 +175,7 @@ export async function startStack(opts: { policy?: Policy; orgFile?: string } = {
     async shutdown() {
       worker.shutdown();
       await running;
+      await notifications.stop();
       await nativeConnection.close();
       await connection.close();
       await db.close();

@@ -65,7 +65,7 @@ test('start, work, Ctrl-C, start again: state and timers carry on', async () => 
   let child = start();
   try {
     await healthy();
-    const tokens = createTokenService(loadOrCreateSigningKey(dataDir));
+    const tokens = createTokenService({ embeddedKey: loadOrCreateSigningKey(dataDir) });
     const office = `Bearer ${await tokens.sign('p-chen-jing')}`;
     const liaison = `Bearer ${await tokens.sign('p-li-na')}`;
 

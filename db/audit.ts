@@ -1,0 +1,219 @@
+/**
+ * The audit log in the database: append (serialised, so the hash chain never forks), list, verify
+ * and export. The chain itself — canonical form, hash, verification — is `domain/audit-chain.ts`.
+ *
+ * Appends are serialised by `pg_advisory_xact_lock(AUDIT_LOCK)` held to the end of the appending
+ * transaction: the next appender reads the head only after this one committed (READ COMMITTED
+ * takes a new snapshot per statement). PGlite is single-connection, so there the lock is trivially
+ * ours, and the call is the same. Call `appendAudit` as the LAST statement of a transaction: the
+ * lock is global and held until commit, so nothing slow should follow it (and lock order stays
+ * "rows first, audit lock last", which cannot deadlock).
+ */
+import type { Db, Queryable } from './client';
+import {
+  ChainVerifier,
+  chainEntry,
+  type Anchor,
+  type AuditEntry,
+  type ChainResult,
+  type JsonValue,
+} from '../domain/audit-chain';
+
+/** The advisory lock key of audit appends (migrations use 724501). */
+export const AUDIT_LOCK = 724502;
+
+export interface AuditInput {
+  actorId?: string | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  requestId?: string | null;
+  /** 'ok' (default), 'refused' (4xx, login refused) or 'error' (5xx). */
+  outcome?: string;
+  /** Status codes, ids, counts and reason codes only: never request bodies or personal data. */
+  details?: { [key: string]: JsonValue | undefined };
+  /** Workflow-driven entries: appended once per key, however often the activity runs. */
+  idempotencyKey?: string | null;
+  /** Defaults to now. */
+  at?: Date;
+}
+
+interface AuditRow {
+  seq: string | number;
+  at: Date | string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  outcome: string;
+  details: AuditEntry['details'] | string | null;
+  idempotency_key: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS =
+  'seq, at, actor_id, action, target_type, target_id, request_id, outcome, details, idempotency_key, prev_hash, hash';
+
+function fromRow(r: AuditRow): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    at: (r.at instanceof Date ? r.at : new Date(r.at)).toISOString(),
+    actorId: r.actor_id,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    requestId: r.request_id,
+    outcome: r.outcome,
+    details: (typeof r.details === 'string' ? JSON.parse(r.details) : (r.details ?? {})) as AuditEntry['details'],
+    idempotencyKey: r.idempotency_key,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/**
+ * Normalises details to what jsonb gives back (JSON round trip: undefined members dropped), so the
+ * hash computed now is the hash recomputed later from the stored row.
+ */
+function normaliseDetails(details: AuditInput['details']): AuditEntry['details'] {
+  return JSON.parse(JSON.stringify(details ?? {})) as AuditEntry['details'];
+}
+
+/**
+ * Appends one entry inside the caller's transaction `q` (call it last in that transaction). With an
+ * idempotency key that is already in the log, appends nothing and returns null — checked under the
+ * lock before taking a seq, so a retry never consumes a number of the chain.
+ */
+export async function appendAudit(q: Queryable, input: AuditInput): Promise<AuditEntry | null> {
+  await q.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
+  if (input.idempotencyKey) {
+    const seen = await q.query('SELECT 1 FROM audit_log WHERE idempotency_key = $1', [input.idempotencyKey]);
+    if (seen.rows.length > 0) return null;
+  }
+  const head = await q.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const h = head.rows[0];
+  const entry = chainEntry(h ? { seq: Number(h.seq), hash: h.hash } : null, {
+    at: (input.at ?? new Date()).toISOString(),
+    actorId: input.actorId ?? null,
+    action: input.action,
+    targetType: input.targetType ?? null,
+    targetId: input.targetId ?? null,
+    requestId: input.requestId ?? null,
+    outcome: input.outcome ?? 'ok',
+    details: normaliseDetails(input.details),
+    idempotencyKey: input.idempotencyKey ?? null,
+  });
+  await q.query(
+    `INSERT INTO audit_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      entry.seq,
+      entry.at,
+      entry.actorId,
+      entry.action,
+      entry.targetType,
+      entry.targetId,
+      entry.requestId,
+      entry.outcome,
+      JSON.stringify(entry.details),
+      entry.idempotencyKey,
+      entry.prevHash,
+      entry.hash,
+    ],
+  );
+  return entry;
+}
+
+/** Appends one entry in a transaction of its own. */
+export async function appendAuditTx(db: Db, input: AuditInput): Promise<AuditEntry | null> {
+  return db.tx((q) => appendAudit(q, input));
+}
+
+export interface AuditFilters {
+  actorId?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  outcome?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  page: number;
+  pageSize: number;
+}
+
+/** Newest first, with the total count of matching entries. */
+export async function listAudit(db: Db, f: AuditFilters): Promise<{ items: AuditEntry[]; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.actorId !== undefined) add('actor_id = ?', f.actorId);
+  if (f.action !== undefined) add('action = ?', f.action);
+  if (f.targetType !== undefined) add('target_type = ?', f.targetType);
+  if (f.targetId !== undefined) add('target_id = ?', f.targetId);
+  if (f.outcome !== undefined) add('outcome = ?', f.outcome);
+  if (f.from !== undefined) add('at >= ?', f.from.toISOString());
+  if (f.to !== undefined) add('at < ?', f.to.toISOString());
+  const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log ${clause}`, params);
+  const rows = await db.query<AuditRow>(
+    `SELECT ${COLUMNS} FROM audit_log ${clause} ORDER BY seq DESC
+     LIMIT ${Number(f.pageSize)} OFFSET ${Number((f.page - 1) * f.pageSize)}`,
+    params,
+  );
+  return { items: rows.rows.map(fromRow), total: total.rows[0].n };
+}
+
+/** Entries in ascending seq order, read a page at a time (from `afterSeq`, up to `untilSeq`). */
+export async function* readAudit(
+  db: Db,
+  opts: { afterSeq?: number; untilSeq?: number; pageSize?: number } = {},
+): AsyncGenerator<AuditEntry> {
+  const pageSize = opts.pageSize ?? 1000;
+  let after = opts.afterSeq ?? 0;
+  for (;;) {
+    const r = await db.query<AuditRow>(
+      `SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ${opts.untilSeq !== undefined ? 'AND seq <= $2' : ''}
+       ORDER BY seq LIMIT ${Number(pageSize)}`,
+      opts.untilSeq !== undefined ? [after, opts.untilSeq] : [after],
+    );
+    for (const row of r.rows) yield fromRow(row);
+    if (r.rows.length < pageSize) return;
+    after = Number(r.rows[r.rows.length - 1].seq);
+  }
+}
+
+/**
+ * Recomputes the whole chain from the database, a page at a time, and reports the first broken
+ * link. `anchors` are hashes noted down earlier (a previous verify's head): a chain that no longer
+ * reaches them, or reaches them with another hash, is reported too.
+ */
+export async function verifyAudit(db: Db, opts: { anchors?: Anchor[]; pageSize?: number } = {}): Promise<ChainResult> {
+  const v = new ChainVerifier(opts.anchors);
+  for await (const e of readAudit(db, { pageSize: opts.pageSize })) {
+    if (v.push(e)) break;
+  }
+  return v.result();
+}
+
+/** The current head (newest entry), or null for an empty log. */
+export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | null> {
+  const r = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const h = r.rows[0];
+  return h ? { seq: Number(h.seq), hash: h.hash } : null;
+}
+
+/**
+ * The whole log as JSON lines (one entry per line, each ending in "\n"), oldest first, up to
+ * `untilSeq` (default: the head when the export starts), read a page at a time. Each line is the
+ * entry with its `hash`: `npm run -s audit:verify -- file.jsonl` recomputes the chain offline.
+ */
+export async function* exportAudit(db: Db, opts: { untilSeq?: number; pageSize?: number } = {}): AsyncGenerator<string> {
+  const untilSeq = opts.untilSeq ?? (await auditHead(db))?.seq ?? 0;
+  for await (const e of readAudit(db, { untilSeq, pageSize: opts.pageSize })) yield `${JSON.stringify(e)}\n`;
+}
