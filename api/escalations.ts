@@ -94,7 +94,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Router {
     if (row.status === 'ended') throw new HttpError(409, '该督办事项已结束', 'This escalation has ended');
     await withUpdateDeadline(deps, () =>
       deps.temporal.workflow.getHandle(noticeWorkflowId(row.noticeId)).executeUpdate(decideEscalationUpdate, {
-        args: [{ actor: { id: u.id, name: u.name, capacity: 'leader' }, decision: { escalationId: row.id, ...body } }],
+        args: [{ actor: { id: u.id, name: u.name, capacity: 'leader', roles: { university: u.university, units: u.units } }, decision: { escalationId: row.id, ...body } }],
       }),
     );
     res.json(await view((await getEscalation(db, row.id))!));

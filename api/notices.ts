@@ -98,7 +98,7 @@ function user(res: Response): CurrentUser {
 }
 
 function actorFor(u: CurrentUser, capacity: Actor['capacity']): Actor {
-  return { id: u.id, name: u.name, capacity };
+  return { id: u.id, name: u.name, capacity, roles: { university: u.university, units: u.units } };
 }
 
 function explicit(at: string, from: Date, what: { zh: string; en: string }): Deadline {

@@ -5,7 +5,7 @@
  * free of anything but orchestration. No I/O, no clock: `now` is always passed in.
  */
 import type { Deadline } from './deadlines';
-import { STATUS_LABELS, type Category, type NoticeStatus, type SeverityLevel } from './glossary';
+import { STATUS_LABELS, type Category, type NoticeStatus, type Role, type SeverityLevel } from './glossary';
 
 export { CATEGORIES, CATEGORY_LABELS, SEVERITY_LEVELS, NOTICE_STATUSES, STATUS_LABELS } from './glossary';
 export type { Category, SeverityLevel, NoticeStatus } from './glossary';
@@ -19,6 +19,8 @@ export interface Actor {
   id: string;
   name: string;
   capacity: 'office' | 'unit' | 'leader' | 'system';
+  /** The person's roles when they acted (from the organisation, via the API); none for the system. */
+  roles?: { university: Role[]; units: Array<{ unitId: string; role: Role }> };
 }
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: '系统 / System', capacity: 'system' };

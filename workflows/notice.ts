@@ -45,6 +45,7 @@ import {
   withdraw,
 } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
+import { requireGrant } from '../domain/access';
 import {
   type Escalation,
   type EscalationDecisionInput,
@@ -170,7 +171,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       await settleEscalation();
       return state;
     },
-    { validator: ({ actor }: { actor: Actor }) => validate(() => checkAcknowledge(state, actor)) },
+    { validator: ({ actor }: { actor: Actor }) => validate(() => {
+          requireGrant(actor, 'notice.acknowledge', state.unitId);
+          checkAcknowledge(state, actor);
+        }) },
   );
 
   setHandler(
@@ -183,7 +187,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     },
     {
       validator: ({ actor, report }: { actor: Actor; report: RectificationReport }) =>
-        validate(() => checkSubmitRectification(state, actor, report)),
+        validate(() => {
+          requireGrant(actor, 'notice.report', state.unitId);
+          checkSubmitRectification(state, actor, report);
+        }),
     },
   );
 
@@ -212,7 +219,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     },
     {
       validator: ({ actor, review: input }: { actor: Actor; review: ReviewInput }) =>
-        validate(() => checkReview(state, actor, input, Date.now())),
+        validate(() => {
+          requireGrant(actor, 'notice.review', state.unitId);
+          checkReview(state, actor, input, Date.now());
+        }),
     },
   );
 
@@ -225,7 +235,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       await settleEscalation();
       return state;
     },
-    { validator: ({ actor, reason }: { actor: Actor; reason: string }) => validate(() => checkWithdraw(state, actor, reason)) },
+    { validator: ({ actor, reason }: { actor: Actor; reason: string }) => validate(() => {
+          requireGrant(actor, 'notice.withdraw', state.unitId);
+          checkWithdraw(state, actor, reason);
+        }) },
   );
 
   setHandler(
@@ -238,7 +251,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     },
     {
       validator: ({ actor, request }: { actor: Actor; request: ExtensionInput }) =>
-        validate(() => checkRequestExtension(state, actor, request, Date.now())),
+        validate(() => {
+          requireGrant(actor, 'notice.requestExtension', state.unitId);
+          checkRequestExtension(state, actor, request, Date.now());
+        }),
     },
   );
 
@@ -265,7 +281,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     },
     {
       validator: ({ actor, decision }: { actor: Actor; decision: ExtensionDecisionInput }) =>
-        validate(() => checkDecideExtension(state, actor, decision)),
+        validate(() => {
+          requireGrant(actor, 'notice.decideExtension', state.unitId);
+          checkDecideExtension(state, actor, decision);
+        }),
     },
   );
 
