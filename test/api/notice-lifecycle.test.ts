@@ -4,6 +4,7 @@
  */
 import request from 'supertest';
 import { startStack, type Stack } from '../support/stack';
+import { eventually } from '../support/wait';
 
 const OFFICE = 'p-chen-jing';
 const CS_LIAISON = 'p-li-na';
@@ -49,9 +50,12 @@ test('issue → acknowledge → report → send back → report again → accept
   expect(created.id).toMatch(/^([A-Z][A-Z0-9]*-)?\d{4}-\d{4}$/);
 
   // The unit's liaison finds it in the inbox, in Chinese, with a link.
-  const inbox = await s.as(CS_LIAISON).get('/api/me/inbox');
-  expect(inbox.status).toBe(200);
-  const msg = inbox.body.items.find((m: { noticeId: string }) => m.noticeId === created.id);
+  // (The message is sent right after the issue is recorded, so it may land a moment after the 201.)
+  const msg = await eventually(async () => {
+    const inbox = await s.as(CS_LIAISON).get('/api/me/inbox');
+    expect(inbox.status).toBe(200);
+    return inbox.body.items.find((m: { noticeId: string }) => m.noticeId === created.id);
+  }, 20000, 'the new-notice message');
   expect(msg.subject).toContain('整改通知');
   expect(msg.body).toContain('请于');
   expect(msg.link).toBe(`http://cyberduty.test/notices/${created.id}`);

@@ -13,6 +13,7 @@ import type { Db } from '../../db/client';
 import { importOrg, loadOrgFile } from '../../db/org';
 import { createApp } from '../../api/app';
 import { createTokenService, type OidcConfig, type TokenService } from '../../api/auth';
+import type { LimitsConfig } from '../../api/limits';
 import { createWorker } from '../../worker/worker';
 import { loadPolicy } from '../../config/files';
 import { createPrcCalendar } from '../../domain/calendar';
@@ -93,7 +94,9 @@ export const TEST_NOTIFICATIONS: NotificationConfig = {
   timeZone: 'Asia/Shanghai',
 };
 
-export async function startStack(opts: { policy?: Policy; orgFile?: string; oidc?: OidcConfig; notifications?: Partial<NotificationConfig> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { policy?: Policy; orgFile?: string; oidc?: OidcConfig; notifications?: Partial<NotificationConfig>; limits?: LimitsConfig } = {},
+): Promise<Stack> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const codePath = process.env.TEMPORAL_TEST_BUNDLE;
   if (!address || !codePath) throw new Error('The Temporal test server is not running (jest globalSetup)');
@@ -147,8 +150,12 @@ export async function startStack(opts: { policy?: Policy; orgFile?: string; oidc
     tokens,
     idPrefix,
     updateTimeoutMs: 20000,
+    // Tests poll as one person many times a minute; the limits themselves are tested in
+    // test/security/hardening.test.ts with an app of their own.
+    limits: { perPersonPerMinute: 1_000_000, authFailuresPer15Min: 1_000_000, corsOrigins: [] },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     evidenceMaxBytes: 64 * 1024,
+    limits: opts.limits,
   });
 
   return {
