@@ -152,10 +152,9 @@ export async function startStack(
     updateTimeoutMs: 20000,
     // Tests poll as one person many times a minute; the limits themselves are tested in
     // test/security/hardening.test.ts with an app of their own.
-    limits: { perPersonPerMinute: 1_000_000, authFailuresPer15Min: 1_000_000, corsOrigins: [] },
+    limits: opts.limits ?? { perPersonPerMinute: 1_000_000, authFailuresPer15Min: 1_000_000, corsOrigins: [] },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     evidenceMaxBytes: 64 * 1024,
-    limits: opts.limits,
   });
 
   return {
