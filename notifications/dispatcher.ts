@@ -99,6 +99,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   let woken = false;
   const sleepers = new Set<() => void>();
   let lastReap = 0;
+  let lastWarned = 0;
 
   function wake(): void {
     woken = true;
@@ -271,7 +272,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       try {
         got = await refill();
       } catch (err) {
-        log.warn({ err }, 'notification dispatcher: database unavailable, trying again');
+        if (Date.now() - lastWarned > 10000) {
+          lastWarned = Date.now();
+          log.warn({ err }, 'notification dispatcher: database unavailable, trying again');
+        }
       }
       if (got === 0 && queue.length === 0) await pause(pollMs);
     }

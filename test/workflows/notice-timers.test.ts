@@ -47,10 +47,12 @@ test('a reminder before the deadline, then overdue; acknowledging clears it; the
   let notice = (await s.as(OFFICE).get(`/api/notices/${id}`)).body;
   expect(notice.overdue).toBe('acknowledge');
 
-  // The unit was told, in Chinese, and the office too.
-  const unitInbox = (await s.as(CS_LIAISON).get('/api/me/inbox?pageSize=100')).body.items.filter(
-    (m: { noticeId: string }) => m.noticeId === id,
-  );
+  // The unit was told, in Chinese, and the office too (the message is sent just after the event is
+  // recorded: await it).
+  const unitInbox = await eventually(async () => {
+    const items = (await s.as(CS_LIAISON).get('/api/me/inbox?pageSize=100')).body.items.filter((m: { noticeId: string }) => m.noticeId === id);
+    return items.length === 3 ? items : null;
+  }, 10000, 'the overdue message in the unit inbox');
   expect(unitInbox.map((m: { kind: string }) => m.kind).sort()).toEqual(['new_notice', 'overdue', 'reminder']);
   expect(unitInbox.find((m: { kind: string }) => m.kind === 'overdue').subject).toContain('已逾期');
   const officeInbox = (await s.as(OFFICE).get('/api/me/inbox?pageSize=100')).body.items;
