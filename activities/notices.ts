@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/client';
 import { appendAudit } from '../db/audit';
-import { getPeople, getUnit, getUnitChain, getUniversityRoleHolders, getUnitRoleHolders } from '../db/org';
+import { getPeople, getUnit, getUnitChain, resolveAudience } from '../db/org';
 import { enqueueNotifications } from '../notifications/outbox';
 import { renderMessage } from '../notifications/render';
 import { notificationSettings } from '../notifications/settings';
@@ -13,7 +13,7 @@ import type { NoticeState } from '../domain/notice';
 import type { WorkCalendar } from '../domain/calendar';
 import { computeDeadline } from '../domain/deadlines';
 import { levelsFrom, currentStep, leadersAsked } from '../domain/escalation';
-import type { Audience, NoticeActivities, NoticeEvent, NotifyRequest } from './types';
+import type { NoticeActivities, NoticeEvent, NotifyRequest } from './types';
 
 export interface ActivityDeps {
   db: Db;
@@ -165,17 +165,4 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
       return { recipients: people.length };
     },
   };
-}
-
-async function resolveAudience(db: Db, audience: Audience[]): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const a of audience) {
-    if ('personIds' in a) a.personIds.forEach((id) => ids.add(id));
-    else if ('universityRoles' in a) {
-      for (const role of a.universityRoles) (await getUniversityRoleHolders(db, role)).forEach((id) => ids.add(id));
-    } else {
-      for (const role of a.unitRoles) (await getUnitRoleHolders(db, a.unitId, role)).forEach((id) => ids.add(id));
-    }
-  }
-  return [...ids];
 }

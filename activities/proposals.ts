@@ -6,11 +6,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { appendAudit } from '../db/audit';
-import { getPeople, getUnit, getUniversityRoleHolders, getUnitRoleHolders } from '../db/org';
+import { getPeople, getUnit, resolveAudience } from '../db/org';
+import { enqueueNotifications } from '../notifications/outbox';
 import { allocateProposalId, attributionAtFacts } from '../db/proposals';
 import { outcomeRows, type ProposalState } from '../domain/accountability';
 import { renderProposalMessage } from '../domain/proposal-messages';
-import type { Audience, PrepareProposalRequest, ProposalActivities, ProposalEvent, ProposalNotifyRequest } from './types';
+import type { PrepareProposalRequest, ProposalActivities, ProposalEvent, ProposalNotifyRequest } from './types';
 
 export interface ProposalActivityDeps {
   db: Db;
@@ -87,15 +88,20 @@ export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps
       const unit = await getUnit(db, row.unit_id);
       const people = await getPeople(db, await resolveAudience(db, req.audience));
       const link = `${publicUrl.replace(/\/$/, '')}/accountability-proposals/${encodeURIComponent(req.proposalId)}`;
-      for (const person of people) {
-        const unitName = person.locale.startsWith('en') ? (unit?.nameEn ?? unit?.name ?? row.unit_id) : (unit?.name ?? row.unit_id);
-        const msg = renderProposalMessage(req.kind, { proposalId: req.proposalId, unitName, trigger: row.trigger, link, params: req.params }, person.locale);
-        await db.query(
-          `INSERT INTO inbox_messages (dedupe_key, person_id, kind, notice_id, subject, body, link)
-           VALUES ($1, $2, $3, NULL, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`,
-          [`${req.key}:${person.id}`, person.id, req.kind, msg.subject, msg.body, link],
-        );
-      }
+      // Through the outbox like every message: in-app always, e-mail per preference. unitId null:
+      // decisions about people are never posted in a unit's group chat.
+      await enqueueNotifications(db, {
+        key: req.key,
+        kind: req.kind,
+        ref: { kind: 'proposal', id: req.proposalId },
+        unitId: null,
+        link,
+        recipients: people,
+        render: (locale) => {
+          const unitName = locale === 'en' ? (unit?.nameEn ?? unit?.name ?? row.unit_id) : (unit?.name ?? row.unit_id);
+          return renderProposalMessage(req.kind, { proposalId: req.proposalId, unitName, trigger: row.trigger, link, params: req.params }, locale);
+        },
+      });
       return { recipients: people.length };
     },
 
@@ -118,17 +124,4 @@ export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps
       return { id, attribution: await attributionAtFacts(db, req.unitId, factsAt, req.partiesConcerned) };
     },
   };
-}
-
-async function resolveAudience(db: Db, audience: Audience[]): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const a of audience) {
-    if ('personIds' in a) a.personIds.forEach((id) => ids.add(id));
-    else if ('universityRoles' in a) {
-      for (const role of a.universityRoles) (await getUniversityRoleHolders(db, role)).forEach((id) => ids.add(id));
-    } else {
-      for (const role of a.unitRoles) (await getUnitRoleHolders(db, a.unitId, role)).forEach((id) => ids.add(id));
-    }
-  }
-  return [...ids];
 }

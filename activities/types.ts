@@ -5,7 +5,6 @@
 import type { NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
 import type { ResolvedLevel } from '../domain/escalation';
-import type { UniversityRole, UnitRole } from '../domain/org';
 
 export type NoticeEventType =
   | 'issued'
@@ -52,10 +51,8 @@ export type MessageKind =
   | 'escalation_ended';
 
 /** Who gets a message, resolved from the organisation when it is sent. */
-export type Audience =
-  | { unitId: string; unitRoles: UnitRole[] }
-  | { universityRoles: UniversityRole[] }
-  | { personIds: string[] };
+export type { Audience } from '../domain/org';
+import type { Audience } from '../domain/org';
 
 export interface NotifyRequest {
   /** Unique per (workflow, event): with each recipient it makes the delivery idempotent. */

@@ -22,6 +22,7 @@ import {
   UNIT_KINDS,
   UNIT_ROLES,
   UNIVERSITY_ROLES,
+  type Audience,
   type FlatAssignment,
   type Locale,
   type OrgFile,
@@ -505,4 +506,18 @@ export async function findPersonByClaim(db: Queryable, field: 'id' | 'staffNo' |
   const v = field === 'email' ? value.toLowerCase() : value;
   const r = await db.query<{ id: string }>(`SELECT id FROM people WHERE ${column} = $1 AND active`, [v]);
   return r.rows.length === 1 ? r.rows[0].id : null;
+}
+
+/** Who an activity's audience names, resolved from the organisation now (ids, deduplicated). */
+export async function resolveAudience(db: Queryable, audience: Audience[]): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const a of audience) {
+    if ('personIds' in a) a.personIds.forEach((id) => ids.add(id));
+    else if ('universityRoles' in a) {
+      for (const role of a.universityRoles) (await getUniversityRoleHolders(db, role)).forEach((id) => ids.add(id));
+    } else {
+      for (const role of a.unitRoles) (await getUnitRoleHolders(db, a.unitId, role)).forEach((id) => ids.add(id));
+    }
+  }
+  return [...ids];
 }

@@ -304,3 +304,9 @@ function describeInput(input: unknown): string {
   if (Array.isArray(input)) return 'a list';
   return typeof input;
 }
+
+/** Who gets a message, by person or by role; resolved from the organisation when it is sent. */
+export type Audience =
+  | { unitId: string; unitRoles: UnitRole[] }
+  | { universityRoles: UniversityRole[] }
+  | { personIds: string[] };
