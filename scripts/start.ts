@@ -79,8 +79,9 @@ async function main(): Promise<void> {
     stops.push(() => worker.stop());
     const api = await runApi(env, db, rules, log);
     stops.push(() => api.stop());
-    log.info(
-      [
+    // For the person at the terminal: plain text, not a JSON log line.
+    process.stdout.write(
+      `${[
         '',
         '网络安全工作责任制系统已启动 / cyberduty is running',
         `  网页 Web UI:      http://${env.HOST}:${env.PORT}/`,
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
         '  获取令牌 Token:   npm run -s token -- p-chen-jing   (领导小组办公室 / office)',
         '                    npm run -s token -- p-li-na       (计算机学院联络员 / CS liaison)',
         '  Ctrl-C 停止 / to stop',
-      ].join('\n'),
+      ].join('\n')}\n`,
     );
   } catch (err) {
     log.error({ err }, `启动失败 / failed to start: ${(err as Error).message}`);
