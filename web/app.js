@@ -6,7 +6,7 @@
 // DOM is built with createElement/textContent only (never innerHTML), so nothing from the API can
 // inject markup; the page runs under a CSP of 'self' with no inline scripts or styles.
 
-import { label, lang, pick, setLang, t } from './i18n.js';
+import { label, lang, loadGlossary, pick, setLang, t } from './i18n.js';
 import { api, ApiError, clearToken, download, getToken, onUnauthorized, query, setToken } from './api.js';
 import { beijingToday, beijingToIso, formatBeijing } from './time.js';
 
@@ -1414,4 +1414,4 @@ function decisionForm(row) {
 // ---------------------------------------------------------------------------------------------
 
 setLang(lang());
-void render();
+void loadGlossary().then(render);

@@ -593,3 +593,30 @@ export function pick(pair) {
   if (!pair) return '';
   return current === 'en' ? pair.en ?? pair.zh : pair.zh ?? pair.en;
 }
+
+/**
+ * Takes the regulation's terms from the server's glossary (GET /api/glossary, domain/glossary.ts),
+ * so the labels here cannot drift from what the API and the messages say. The built-in copies above
+ * remain as the fallback when the glossary cannot be fetched.
+ */
+export async function loadGlossary() {
+  let g;
+  try {
+    const res = await fetch('/api/glossary');
+    if (!res.ok) return;
+    g = await res.json();
+  } catch {
+    return;
+  }
+  const put = (prefix, table) => {
+    for (const [code, pair] of Object.entries(table ?? {})) {
+      if (pair?.zh) zh[`${prefix}.${code}`] = pair.zh;
+      if (pair?.en) en[`${prefix}.${code}`] = pair.en;
+    }
+  };
+  put('status', g.noticeStatuses);
+  put('severity', g.severities);
+  put('category', g.categories);
+  put('decision', g.escalationDecisions);
+  put('endReason', g.escalationEnds);
+}
