@@ -109,10 +109,13 @@ test('a notice lands as e-mail and as a DingTalk post within seconds; reminder, 
   expect(hooks.rejections).toEqual([]);
 
   // The office (and the audit office, read-only) see what went out; a unit's people do not.
-  res = await s.as(OFFICE).get(`/api/notifications?noticeId=${id}&channel=email&pageSize=100`);
-  expect(res.status).toBe(200);
-  expect(res.body.items.length).toBeGreaterThanOrEqual(8);
-  expect(res.body.items.every((x: { status: string }) => x.status === 'sent')).toBe(true);
+  // (The last e-mails may still be in flight: wait until every one is sent — none may fail.)
+  res = await eventually(async () => {
+    const r = await s.as(OFFICE).get(`/api/notifications?noticeId=${id}&channel=email&pageSize=100`);
+    expect(r.status).toBe(200);
+    expect(r.body.items.some((x: { status: string }) => x.status === 'failed')).toBe(false);
+    return r.body.items.length >= 8 && r.body.items.every((x: { status: string }) => x.status === 'sent') ? r : undefined;
+  }, 20000, 'every e-mail of the notice to be sent');
   const one = res.body.items.find((x: { kind: string; personId: string }) => x.kind === 'decision_needed' && x.personId === DIRECT);
   expect(one).toMatchObject({ channel: 'email', recipient: 'liuyang@example.edu.cn', personName: '刘洋', attempts: 1, ref: { kind: 'notice', id } });
   const detail = await s.as(AUDIT).get(`/api/notifications/${one.id}`);
