@@ -119,6 +119,15 @@ export function createApp(deps: AppDeps): express.Express {
   // Audit trail: refused logins (sees authenticate's 401s, passes them on) and every write.
   api.use(auditLoginRefusals(deps.db, deps.logger));
   api.use(auditWrites(deps.db, deps.logger));
+  // A body is JSON or refused, never ignored: a route that needs no body (acknowledge, retry…)
+  // must not act on a request whose body nobody could read.
+  api.use((req, _res, next) => {
+    const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+    if (hasBody && !req.is('application/json')) {
+      throw new HttpError(415, '请求体须为 JSON（Content-Type: application/json）', 'The request body must be JSON (Content-Type: application/json)');
+    }
+    next();
+  });
   // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
   const smallJson = express.json({ limit: '256kb' });
   api.use((req, res, next) => (/^\/notices\/[^/]+\/rectification$/.test(req.path) ? next() : smallJson(req, res, next)));

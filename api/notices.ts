@@ -11,7 +11,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
 import { getUnit } from '../db/org';
-import { CATEGORIES, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
+import { CATEGORIES, checkSubmitRectification, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
 import { accountabilityTiming, policyDeadline, reminderOffsetsMs, type Policy } from '../domain/policy';
 import { durationMs, parseDuration } from '../domain/duration';
@@ -238,6 +238,8 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
   });
 
   r.get('/', async (req, res) => {
+    // Someone who may read no unit's notices is refused, as the access table says (not shown an empty list).
+    if (!can(user(res), 'notice.read')) throw forbidden('无权查看整改通知', 'You may not read notices');
     const q = listQuery.parse(req.query);
     const units = visibleUnits(user(res), 'notice.read');
     const { items, total } = await listNotices(db, { ...q, unitIds: units });
@@ -283,15 +285,21 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
         );
       }
     }
-    // Stored content-addressed before the workflow sees the hashes; a refused report leaves only
-    // unreferenced blobs, never a half-recorded report.
-    const evidence: EvidenceItem[] = [];
-    for (const f of files) {
-      const stored = await storeEvidence(db, { content: f.content, mediaType: f.mediaType }, user(res).id);
-      evidence.push({ name: f.name, mediaType: f.mediaType, ...stored });
-    }
+    const evidence: EvidenceItem[] = files.map((f) => ({
+      name: f.name,
+      mediaType: f.mediaType,
+      sha256: crypto.createHash('sha256').update(f.content).digest('hex'),
+      size: f.content.length,
+    }));
+    const report = { summary: body.summary, measures: body.measures, evidence };
+    // The workflow's own rule, on the notice as recorded, before a file is stored: a report it would
+    // refuse (not acknowledged yet, under review) leaves nothing behind. Its validator still decides.
+    checkSubmitRectification(found.state, actorFor(user(res), 'unit'), report);
+    // Stored content-addressed before the workflow sees the hashes, so a recorded report never
+    // points at a missing file.
+    for (const f of files) await storeEvidence(db, { content: f.content, mediaType: f.mediaType }, user(res).id);
     await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(submitRectificationUpdate, {
-      args: [{ actor: actorFor(user(res), 'unit'), report: { summary: body.summary, measures: body.measures, evidence } }],
+      args: [{ actor: actorFor(user(res), 'unit'), report }],
     }));
     await respondWithNotice(res, found.state.id);
   });

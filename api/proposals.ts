@@ -35,6 +35,7 @@ import {
   PROPOSAL_STATUSES,
   PROPOSAL_STATUS_LABELS,
   TRIGGERS,
+  checkEdit,
   checkProposalInput,
   type Body,
   type ProposalActor,
@@ -209,25 +210,34 @@ export function proposalRoutes(deps: ProposalRouteDeps): Router {
     }
   }
 
-  /** Stores uploads (content-addressed) and checks references; returns name + hash for each. */
-  async function resolveEvidence(items: EvidenceItem[], uploadedBy: string): Promise<ProposalEvidence[]> {
-    const out: ProposalEvidence[] = [];
+  /**
+   * Checks the evidence without writing anything: references must be stored, uploads within the size
+   * limit. Returns name + hash for each, and the uploads to store once everything else is checked.
+   */
+  async function prepareEvidence(items: EvidenceItem[]): Promise<{ evidence: ProposalEvidence[]; uploads: Array<{ content: Buffer; mediaType: string }> }> {
+    const evidence: ProposalEvidence[] = [];
+    const uploads: Array<{ content: Buffer; mediaType: string }> = [];
     const refs = items.flatMap((e) => ('sha256' in e ? [e.sha256] : []));
     const stored = await storedEvidence(db, refs);
     for (const e of items) {
       if ('sha256' in e) {
         if (!stored.has(e.sha256)) throw unprocessable(`佐证材料“${e.name}”不存在`, `Evidence "${e.name}" is not stored`);
-        out.push({ name: e.name, sha256: e.sha256 });
+        evidence.push({ name: e.name, sha256: e.sha256 });
         continue;
       }
       const content = Buffer.from(e.contentBase64, 'base64');
       if (content.length > deps.evidenceMaxBytes) {
         throw new HttpError(413, `佐证材料“${e.name}”超过大小上限 ${deps.evidenceMaxBytes} 字节`, `Evidence "${e.name}" is larger than ${deps.evidenceMaxBytes} bytes`);
       }
-      const { sha256 } = await storeEvidence(db, { content, mediaType: e.mediaType }, uploadedBy);
-      out.push({ name: e.name, sha256 });
+      uploads.push({ content, mediaType: e.mediaType });
+      evidence.push({ name: e.name, sha256: crypto.createHash('sha256').update(content).digest('hex') });
     }
-    return out;
+    return { evidence, uploads };
+  }
+
+  /** Stores uploads, content-addressed, before the workflow sees their hashes. */
+  async function storeUploads(uploads: Array<{ content: Buffer; mediaType: string }>, uploadedBy: string): Promise<void> {
+    for (const u of uploads) await storeEvidence(db, u, uploadedBy);
   }
 
   function deadline(stage: 'approve' | 'decide', from: Date): Deadline {
@@ -297,6 +307,7 @@ export function proposalRoutes(deps: ProposalRouteDeps): Router {
       timing: accountabilityTiming(deps.policy),
     };
     checkProposalInput({ ...draft, id: '', evidence: [] }, now.getTime());
+    const prepared = await prepareEvidence(body.evidence ?? []);
     const digest = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
     let allocated;
     try {
@@ -310,7 +321,8 @@ export function proposalRoutes(deps: ProposalRouteDeps): Router {
     res.setHeader('Location', `/api/accountability-proposals/${allocated.id}`);
     // A repeat of a request already carried out: answer with what exists, never start it again.
     if (allocated.existing && (await getProposal(db, allocated.id))) return respond(res, allocated.id, 200);
-    const input: ProposalInput = { ...draft, id: allocated.id, evidence: await resolveEvidence(body.evidence ?? [], u.id) };
+    await storeUploads(prepared.uploads, u.id);
+    const input: ProposalInput = { ...draft, id: allocated.id, evidence: prepared.evidence };
     const started = await withUpdateDeadline(deps, () => temporal.workflow.executeUpdateWithStart(proposalCreatedUpdate, {
       args: [],
       startWorkflowOperation: new WithStartWorkflowOperation('proposalWorkflow', {
@@ -351,7 +363,12 @@ export function proposalRoutes(deps: ProposalRouteDeps): Router {
       }
     }
     const { evidence, ...rest } = body;
-    const edit = { ...rest, ...(evidence ? { evidence: await resolveEvidence(evidence, user(res).id) } : {}) };
+    const prepared = evidence ? await prepareEvidence(evidence) : undefined;
+    const edit = { ...rest, ...(prepared ? { evidence: prepared.evidence } : {}) };
+    // The workflow's own rule, on the proposal as recorded, before a file is stored: an edit it would
+    // refuse (after submission, nothing to change) leaves nothing behind. Its validator still decides.
+    checkEdit(s, actorFor(user(res), 'office'), edit);
+    if (prepared) await storeUploads(prepared.uploads, user(res).id);
     await withUpdateDeadline(deps, () => handle(s.id).executeUpdate(proposalEditUpdate, { args: [{ actor: actorFor(user(res), 'office'), edit }] }));
     await respond(res, s.id);
   });

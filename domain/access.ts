@@ -109,11 +109,14 @@ export const POLICY: Record<Action, Grant[]> = {
   // The audit trail (Art. 10): the office and the inspection and audit offices, nobody else.
   'audit.read': AUDITORS,
   'audit.export': AUDITORS,
+  // The directory (units, people) is for everyone in the organisation; contact details of other
+  // units' people only for those who see all units (api/app.ts).
   'org.read': [
     ...READ_ALL,
-    { role: 'supervising_leader', scope: 'all' },
-    ...UNIT_ACTORS,
-    { role: 'leadership_member', scope: 'all' },
+    ...(['supervising_leader', 'first_responsible', 'direct_responsible', 'liaison', 'leadership_member'] as const).map((role) => ({
+      role,
+      scope: 'all' as const,
+    })),
   ],
 };
 

@@ -1,0 +1,250 @@
+/**
+ * Every endpoint of the API, in one registry: its method and full express pattern, what decides who
+ * may call it, and what it acts on. Routes ask the access table (domain/access.ts) themselves; this
+ * registry says which of its actions each route asks, so that the README's role × endpoint matrix
+ * (npm run docs:matrix) and the generated security tests (test/security/matrix.test.ts, fuzz.test.ts)
+ * cover every route. A test walks express's router and fails on a route missing here, or an entry
+ * with no route.
+ */
+import { CHAIN } from '../domain/glossary';
+import { can, type Action, type CurrentUser } from '../domain/access';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Who may call an endpoint:
+ * - an Action of the access table, asked with the target's unit (or without a unit for a
+ *   collection: the list is then filtered to the units the person may see);
+ * - `public`: no sign-in at all;
+ * - `authenticated`: any signed-in person, acting on their own things (who am I, my inbox, my
+ *   preferences);
+ * - `owner`: the signed-in person's own item only (their inbox message); anyone else's is not found;
+ * - `assignee`: the leader at the escalation's current level (checked by the workflow's validator).
+ */
+export type EndpointAccess = Action | 'public' | 'authenticated' | 'owner' | 'assignee';
+
+/** What the endpoint acts on; for item endpoints, whose unit the access table is asked about. */
+export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message';
+
+export interface Endpoint {
+  method: Method;
+  /** The full express pattern, e.g. `/api/notices/:id/acknowledge`. */
+  path: string;
+  action: EndpointAccess;
+  target: Target;
+  /**
+   * Besides the action's grants, the person's own items: escalations they were asked to decide (they
+   * keep seeing them after a role change), robots of their own (`person` scope with their id).
+   */
+  ownItems?: boolean;
+  summary: { zh: string; en: string };
+}
+
+/**
+ * How each kind of target answers someone who may not act on it. A *concealed* kind answers 404 to
+ * whoever may not read that very item (its existence is not disclosed: another unit's notice), and
+ * 403 to a reader who may not do the action. A kind that is not concealed answers 403 before looking
+ * the item up at all (the outbox's and robots' numbers say nothing about a unit). `ownItems`: the
+ * person's own items are readable whatever their roles (escalations they were asked to decide).
+ */
+export const TARGETS: Record<Exclude<Target, 'none'>, { read: Action | 'owner'; concealed: boolean; ownItems?: boolean }> = {
+  notice: { read: 'notice.read', concealed: true },
+  escalation: { read: 'escalation.read', concealed: true, ownItems: true },
+  proposal: { read: 'proposal.read', concealed: true },
+  notification: { read: 'notification.read', concealed: false },
+  robot: { read: 'notification.read', concealed: false },
+  inbox_message: { read: 'owner', concealed: true },
+};
+
+const N = '/api/notices';
+const E = '/api/escalations';
+const P = '/api/accountability-proposals';
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  { method: 'GET', path: '/healthz', action: 'public', target: 'none', summary: { zh: '健康检查', en: 'health check' } },
+  { method: 'GET', path: '/api/glossary', action: 'public', target: 'none', summary: { zh: '术语表', en: 'glossary' } },
+
+  { method: 'GET', path: '/api/me', action: 'authenticated', target: 'none', summary: { zh: '当前用户及其角色', en: 'who am I, with my roles' } },
+  { method: 'GET', path: '/api/me/inbox', action: 'authenticated', target: 'none', summary: { zh: '我的站内消息', en: 'my in-app messages' } },
+  { method: 'POST', path: '/api/me/inbox/:id/read', action: 'owner', target: 'inbox_message', summary: { zh: '标记消息已读', en: 'mark a message read' } },
+  {
+    method: 'GET',
+    path: '/api/me/notification-preferences',
+    action: 'authenticated',
+    target: 'none',
+    summary: { zh: '我的通知渠道偏好', en: 'my notification channel preferences' },
+  },
+  {
+    method: 'PUT',
+    path: '/api/me/notification-preferences',
+    action: 'authenticated',
+    target: 'none',
+    summary: { zh: '设置我的通知渠道偏好', en: 'set my notification channel preferences' },
+  },
+
+  { method: 'GET', path: '/api/org/units', action: 'org.read', target: 'none', summary: { zh: '单位列表', en: 'units' } },
+  { method: 'GET', path: '/api/org/people', action: 'org.read', target: 'none', summary: { zh: '人员列表', en: 'people' } },
+
+  { method: 'POST', path: N, action: 'notice.create', target: 'none', summary: { zh: '下发整改通知', en: 'issue a notice' } },
+  { method: 'GET', path: N, action: 'notice.read', target: 'none', summary: { zh: '通知列表（按可见单位）', en: 'notices (of the units one may see)' } },
+  { method: 'GET', path: `${N}/:id`, action: 'notice.read', target: 'notice', summary: { zh: '通知详情及时间线', en: 'a notice with its timeline' } },
+  {
+    method: 'GET',
+    path: `${N}/:id/evidence/:sha256`,
+    action: 'notice.read',
+    target: 'notice',
+    summary: { zh: '下载佐证材料', en: 'download an evidence file' },
+  },
+  { method: 'POST', path: `${N}/:id/acknowledge`, action: 'notice.acknowledge', target: 'notice', summary: { zh: '签收', en: 'acknowledge' } },
+  {
+    method: 'POST',
+    path: `${N}/:id/rectification`,
+    action: 'notice.report',
+    target: 'notice',
+    summary: { zh: '提交整改报告和佐证材料', en: 'report the rectification with evidence' },
+  },
+  { method: 'POST', path: `${N}/:id/review`, action: 'notice.review', target: 'notice', summary: { zh: '审核整改报告', en: 'review a report' } },
+  { method: 'POST', path: `${N}/:id/withdraw`, action: 'notice.withdraw', target: 'notice', summary: { zh: '撤回通知', en: 'withdraw a notice' } },
+  {
+    method: 'POST',
+    path: `${N}/:id/extension-requests`,
+    action: 'notice.requestExtension',
+    target: 'notice',
+    summary: { zh: '申请延期', en: 'request an extension' },
+  },
+  {
+    method: 'POST',
+    path: `${N}/:id/extension-requests/:rid/decision`,
+    action: 'notice.decideExtension',
+    target: 'notice',
+    summary: { zh: '审批延期申请', en: 'decide an extension request' },
+  },
+
+  { method: 'GET', path: E, action: 'escalation.read', target: 'none', ownItems: true, summary: { zh: '督办事项列表', en: 'escalations' } },
+  {
+    method: 'GET',
+    path: `${E}/:id`,
+    action: 'escalation.read',
+    target: 'escalation',
+    ownItems: true,
+    summary: { zh: '督办事项详情', en: 'an escalation with its timeline' },
+  },
+  {
+    method: 'POST',
+    path: `${E}/:id/decision`,
+    action: 'assignee',
+    target: 'escalation',
+    summary: { zh: '领导决定（督办、延期、上报、提出问责）', en: "a leader's decision (supervise, extend, escalate, propose accountability)" },
+  },
+
+  { method: 'GET', path: P, action: 'proposal.read', target: 'none', summary: { zh: '问责建议列表', en: 'accountability proposals' } },
+  { method: 'POST', path: P, action: 'proposal.create', target: 'none', summary: { zh: '提出问责建议（草稿）', en: 'draft an accountability proposal' } },
+  { method: 'GET', path: `${P}/:id`, action: 'proposal.read', target: 'proposal', summary: { zh: '问责建议详情', en: 'a proposal with its timeline' } },
+  {
+    method: 'GET',
+    path: `${P}/:id/evidence/:sha256`,
+    action: 'proposal.read',
+    target: 'proposal',
+    summary: { zh: '下载问责建议的佐证材料', en: "download a proposal's evidence file" },
+  },
+  { method: 'PATCH', path: `${P}/:id`, action: 'proposal.edit', target: 'proposal', summary: { zh: '修改问责建议', en: 'edit a proposal' } },
+  {
+    method: 'POST',
+    path: `${P}/:id/request-approval`,
+    action: 'proposal.edit',
+    target: 'proposal',
+    summary: { zh: '报请主管校领导审批', en: 'ask for approval' },
+  },
+  { method: 'POST', path: `${P}/:id/approve`, action: 'proposal.approve', target: 'proposal', summary: { zh: '审批同意并提交', en: 'approve and submit' } },
+  { method: 'POST', path: `${P}/:id/return`, action: 'proposal.approve', target: 'proposal', summary: { zh: '退回修改', en: 'return for changes' } },
+  {
+    method: 'POST',
+    path: `${P}/:id/decision`,
+    action: 'proposal.decide',
+    target: 'proposal',
+    summary: { zh: '党委、纪委作出决定', en: 'decision of the party or discipline committee' },
+  },
+
+  { method: 'GET', path: '/api/notifications', action: 'notification.read', target: 'none', summary: { zh: '通知发送记录', en: 'the notification outbox' } },
+  {
+    method: 'GET',
+    path: '/api/notifications/:id',
+    action: 'notification.read',
+    target: 'notification',
+    summary: { zh: '一条发送记录及各次尝试', en: 'one outbox entry with its attempts' },
+  },
+  {
+    method: 'POST',
+    path: '/api/notifications/:id/retry',
+    action: 'notification.retry',
+    target: 'notification',
+    summary: { zh: '重发失败的通知', en: 'retry a failed notification' },
+  },
+  {
+    method: 'GET',
+    path: '/api/notification-channels',
+    action: 'notification.read',
+    target: 'none',
+    summary: { zh: '工作群机器人列表', en: 'work-chat robots' },
+  },
+  {
+    method: 'PUT',
+    path: '/api/notification-channels/:scope/:scopeId/:kind',
+    action: 'notification.configure',
+    target: 'robot',
+    ownItems: true,
+    summary: { zh: '配置机器人（单位或本人）', en: 'configure a robot (of a unit, or one’s own)' },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/notification-channels/:scope/:scopeId/:kind',
+    action: 'notification.configure',
+    target: 'robot',
+    ownItems: true,
+    summary: { zh: '删除机器人', en: 'remove a robot' },
+  },
+
+  { method: 'GET', path: '/api/audit', action: 'audit.read', target: 'none', summary: { zh: '审计日志', en: 'the audit trail' } },
+  { method: 'GET', path: '/api/audit/verify', action: 'audit.read', target: 'none', summary: { zh: '校验审计日志哈希链', en: "verify the audit trail's hash chain" } },
+  { method: 'GET', path: '/api/audit/export', action: 'audit.export', target: 'none', summary: { zh: '导出审计日志', en: 'export the audit trail' } },
+];
+
+/** The roles that can be asked in an escalation (levels 1–5), and so may have escalations of their own. */
+export const CHAIN_ROLES: readonly string[] = CHAIN.map((c) => c.role);
+
+/** What the target of one call is, as far as access is concerned. */
+export interface TargetFacts {
+  /** The unit the notice, escalation or proposal belongs to. */
+  unitId?: string;
+  /** Whose it is: the inbox message's person; the robot's person (`person` scope). */
+  ownerId?: string | null;
+  /** Escalations: the leader at the current level, and everyone asked so far. */
+  assigneeId?: string | null;
+  asked?: readonly string[];
+}
+
+/**
+ * The answer the registry and the access table promise for one person calling one endpoint on one
+ * target: allowed (a 2xx, given a valid request in the right state), 401, 403 or 404. A collection
+ * answers 403 to whoever may not do its action at all, unless own items may be in it.
+ */
+export function expectedAnswer(ep: Endpoint, user: CurrentUser | null, t: TargetFacts = {}): 'allowed' | 401 | 403 | 404 {
+  if (ep.action === 'public') return 'allowed';
+  if (!user) return 401;
+  if (ep.action === 'authenticated') return 'allowed';
+  if (ep.action === 'owner' || ep.action === 'assignee') {
+    if (ep.target === 'none') throw new Error(`${ep.method} ${ep.path}: '${ep.action}' needs a target`);
+  } else if (ep.target === 'none') {
+    return ep.ownItems === true || can(user, ep.action) ? 'allowed' : 403;
+  }
+  const kind = TARGETS[ep.target];
+  const own = (t.ownerId !== undefined && t.ownerId === user.id) || t.assigneeId === user.id || (t.asked ?? []).includes(user.id);
+  const readable = kind.read === 'owner' ? own : can(user, kind.read, t.unitId) || (kind.ownItems === true && own);
+  if (ep.action === 'owner') return own ? 'allowed' : 404;
+  if (ep.action === 'assignee') {
+    if (!readable) return 404;
+    return t.assigneeId === user.id ? 'allowed' : 403;
+  }
+  if (can(user, ep.action, t.unitId) || (ep.ownItems === true && own)) return 'allowed';
+  return kind.concealed && !readable ? 404 : 403;
+}
