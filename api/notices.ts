@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { withUpdateDeadline } from './updates';
+import { instant, noticeId, text } from './schemas';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
@@ -44,8 +45,6 @@ export interface NoticeRouteDeps {
   updateTimeoutMs: number;
 }
 
-const instant = z.iso.datetime({ offset: true });
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const createNoticeBody = z.strictObject({
   unitId: text(64),
@@ -91,7 +90,7 @@ const extensionDecisionBody = z.strictObject({
   decision: z.enum(['approve', 'deny']),
   comment: z.string().trim().max(5000).optional(),
 });
-const noticeIdParam = z.string().regex(/^([A-Z][A-Z0-9]{0,9}-)?\d{4}-\d{4,}$/);
+const noticeIdParam = noticeId;
 
 function user(res: Response): CurrentUser {
   return res.locals.user as CurrentUser;

@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { withUpdateDeadline } from './updates';
+import { instant, noticeId, text } from './schemas';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { getEvidence, getNotice, storeEvidence } from '../db/notices';
@@ -73,10 +74,7 @@ export interface ProposalRouteDeps {
   updateTimeoutMs: number;
 }
 
-const instant = z.iso.datetime({ offset: true });
-const text = (max: number) => z.string().trim().min(1).max(max);
 const personId = z.string().regex(ID_PATTERN, 'a person id');
-const noticeId = z.string().regex(/^\d{4}-\d{4,}$/, 'a notice number such as 2026-0001');
 const proposalIdParam = z.string().regex(PROPOSAL_ID_PATTERN);
 
 /** Evidence: a file already stored (e.g. from a notice's rectification report), or a small upload. */

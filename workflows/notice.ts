@@ -6,7 +6,6 @@
  * what it reads back.
  */
 import {
-  ApplicationFailure,
   condition,
   proxyActivities,
   setHandler,
@@ -25,7 +24,6 @@ import {
   type ReviewInput,
   type NoticeState,
   type TimerEvent,
-  RuleViolation,
   SYSTEM_ACTOR,
   acknowledge,
   checkAcknowledge,
@@ -73,32 +71,13 @@ import {
   submitRectificationUpdate,
   withdrawUpdate,
 } from './definitions';
+import { RECORD_ACTIVITY_OPTIONS, validate } from './common';
 import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes';
 import { proposalWorkflow } from './proposal';
 import { proposalWorkflowId } from './proposal-definitions';
 
-const acts = proxyActivities<NoticeActivities & Pick<ProposalActivities, 'prepareProposal'>>({
-  startToCloseTimeout: '30 seconds',
-  // A database or mail outage must delay a record, never lose it: retry without limit.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const acts = proxyActivities<NoticeActivities & Pick<ProposalActivities, 'prepareProposal'>>(RECORD_ACTIVITY_OPTIONS);
 
-/** Turns a domain refusal into an update failure the caller can read (type = the rule's code). */
-function validate(check: () => unknown): void {
-  try {
-    check();
-  } catch (err) {
-    if (err instanceof RuleViolation) {
-      throw ApplicationFailure.create({
-        type: err.code,
-        message: err.message,
-        nonRetryable: true,
-        details: [{ zh: err.zh, en: err.en }],
-      });
-    }
-    throw err;
-  }
-}
 
 function nowIso(): string {
   return new Date().toISOString();

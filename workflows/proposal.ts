@@ -8,7 +8,6 @@
  * accountability" during escalation); `ProposalInput` carries everything it needs.
  */
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -40,7 +39,6 @@ import {
   returnProposal,
 } from '../domain/accountability';
 import type { Deadline } from '../domain/deadlines';
-import { RuleViolation } from '../domain/notice';
 import {
   proposalApproveUpdate,
   proposalCreatedUpdate,
@@ -50,25 +48,11 @@ import {
   proposalReturnUpdate,
   proposalStateQuery,
 } from './proposal-definitions';
+import { RECORD_ACTIVITY_OPTIONS, validate } from './common';
 import { SA_STATUS, SA_UNIT } from './search-attributes';
 
-const acts = proxyActivities<ProposalActivities>({
-  startToCloseTimeout: '30 seconds',
-  // A database outage must delay a record, never lose it: retry without limit.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const acts = proxyActivities<ProposalActivities>(RECORD_ACTIVITY_OPTIONS);
 
-/** Turns a domain refusal into an update failure the caller can read (type = the rule's code). */
-function validate(check: () => unknown): void {
-  try {
-    check();
-  } catch (err) {
-    if (err instanceof RuleViolation) {
-      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true, details: [{ zh: err.zh, en: err.en }] });
-    }
-    throw err;
-  }
-}
 
 function nowIso(): string {
   return new Date().toISOString();

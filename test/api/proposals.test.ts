@@ -280,6 +280,18 @@ describe('with the default accountability policy', () => {
     expect((await client(s, OFFICE).post(URL, draftBody({ unitId: 'nope' }))).status).toBe(422);
     expect((await client(s, OFFICE).post(URL, draftBody({ partiesConcerned: ['p-nobody'] }))).status).toBe(422);
     expect((await client(s, OFFICE).post(URL, draftBody({ noticeIds: ['2026-9999'] }))).status).toBe(422);
+    // A real notice of the unit links, whatever the deployment's number prefix (the test stack has one).
+    const notice = await s.as(OFFICE).post('/api/notices', {
+      unitId: 'cs',
+      title: '关联通知',
+      category: 'other',
+      severity: 'low',
+      description: '被问责建议引用的通知',
+    });
+    expect(notice.body.id).toMatch(/^[A-Z][A-Z0-9]*-\d{4}-\d{4}$/);
+    const linked = await client(s, OFFICE).post(URL, draftBody({ noticeIds: [notice.body.id] }));
+    expect(linked.status).toBe(201);
+    expect(linked.body.noticeIds).toEqual([notice.body.id]);
     expect((await client(s, OFFICE).post(URL, draftBody({ evidence: [{ name: 'a', sha256: 'f'.repeat(64) }] }))).status).toBe(422);
 
     const p = await draft();
