@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/client';
 import { appendAudit } from '../db/audit';
-import { getPeople, getUnit, getUnitChain, resolveAudience } from '../db/org';
+import { getDelegates, getPeople, getUnit, getUnitChain, resolveAudience } from '../db/org';
 import { enqueueNotifications } from '../notifications/outbox';
 import { renderMessage } from '../notifications/render';
 import { notificationSettings } from '../notifications/settings';
@@ -64,10 +64,11 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
           const step = currentStep(e);
           await q.query(
             `INSERT INTO escalations (id, notice_id, unit_id, round, level, status, assignee_id, decide_by, asked,
-               started_at, ended_at, end_reason, version, state)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+               started_at, ended_at, end_reason, version, state, delegates)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              ON CONFLICT (id) DO UPDATE SET
                level = EXCLUDED.level, status = EXCLUDED.status, assignee_id = EXCLUDED.assignee_id,
+               delegates = EXCLUDED.delegates,
                decide_by = EXCLUDED.decide_by, asked = EXCLUDED.asked, ended_at = EXCLUDED.ended_at,
                end_reason = EXCLUDED.end_reason, version = EXCLUDED.version, state = EXCLUDED.state
              WHERE escalations.version < EXCLUDED.version`,
@@ -86,6 +87,7 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
               e.endReason ?? null,
               event.seq,
               JSON.stringify(e),
+              step?.delegateIds ?? [],
             ],
           );
         }
@@ -102,7 +104,7 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
       });
     },
 
-    async planEscalation({ unitId, fromLevel, decideWithin, workingDays }) {
+    async planEscalation({ unitId, fromLevel, decideWithin, workingDays, allowDelegates }) {
       const chain = await getUnitChain(db, unitId);
       const holder: Record<string, string | null> = {
         direct_responsible: chain.directResponsible,
@@ -111,9 +113,16 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
         cybersecurity_leader: chain.cybersecurityLeader,
         party_secretary: chain.partySecretary,
       };
-      const resolved = levelsFrom(fromLevel).map((l) => ({ ...l, assigneeId: holder[l.role] ?? null }));
+      const now = new Date();
+      const resolved = await Promise.all(
+        levelsFrom(fromLevel).map(async (l) => {
+          const assigneeId = holder[l.role] ?? null;
+          const delegateIds = allowDelegates && assigneeId ? await getDelegates(db, assigneeId, now) : undefined;
+          return { ...l, assigneeId, ...(delegateIds ? { delegateIds } : {}) };
+        }),
+      );
       const decideBy = computeDeadline({
-        from: new Date(),
+        from: now,
         within: decideWithin,
         workingDays,
         calendar,

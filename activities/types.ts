@@ -71,13 +71,15 @@ export interface NoticeActivities {
   notify(req: NotifyRequest): Promise<{ recipients: number }>;
   /**
    * Resolves the leadership chain of a unit from `fromLevel` up, from the organisation as it is
-   * now, and the deadline for the leader to decide (working days per the policy).
+   * now (with each holder's delegates when `allowDelegates`), and the deadline for the leader to
+   * decide (working days per the policy).
    */
   planEscalation(args: {
     unitId: string;
     fromLevel: number;
     decideWithin: string;
     workingDays: boolean;
+    allowDelegates?: boolean;
   }): Promise<{ resolved: ResolvedLevel[]; decideBy: Deadline }>;
 }
 

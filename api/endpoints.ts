@@ -221,6 +221,8 @@ export interface TargetFacts {
   /** Escalations: the leader at the current level, and everyone asked so far. */
   assigneeId?: string | null;
   asked?: readonly string[];
+  /** Escalations: the current leader's delegates, where the notice's policy allows them. */
+  delegates?: readonly string[];
 }
 
 /**
@@ -238,12 +240,13 @@ export function expectedAnswer(ep: Endpoint, user: CurrentUser | null, t: Target
     return ep.ownItems === true || can(user, ep.action) ? 'allowed' : 403;
   }
   const kind = TARGETS[ep.target];
-  const own = (t.ownerId !== undefined && t.ownerId === user.id) || t.assigneeId === user.id || (t.asked ?? []).includes(user.id);
+  const decides = t.assigneeId === user.id || (t.delegates ?? []).includes(user.id);
+  const own = (t.ownerId !== undefined && t.ownerId === user.id) || decides || (t.asked ?? []).includes(user.id);
   const readable = kind.read === 'owner' ? own : can(user, kind.read, t.unitId) || (kind.ownItems === true && own);
   if (ep.action === 'owner') return own ? 'allowed' : 404;
   if (ep.action === 'assignee') {
     if (!readable) return 404;
-    return t.assigneeId === user.id ? 'allowed' : 403;
+    return decides ? 'allowed' : 403;
   }
   if (can(user, ep.action, t.unitId) || (ep.ownItems === true && own)) return 'allowed';
   return kind.concealed && !readable ? 404 : 403;

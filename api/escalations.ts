@@ -1,7 +1,8 @@
 /**
  * /api/escalations: what waits for each leader, and their decisions. Decisions are updates on the
- * notice's workflow (escalation runs inside it); only the person at the current level may decide —
- * the workflow's validator checks that, so a call that bypasses the API is refused as well.
+ * notice's workflow (escalation runs inside it); only the person at the current level (or, where the
+ * notice's policy allows, one of their delegates) may decide — the workflow's validator checks that,
+ * so a call that bypasses the API is refused as well.
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
@@ -43,7 +44,12 @@ function user(res: Response): CurrentUser {
 }
 
 function visible(u: CurrentUser, row: EscalationRow): boolean {
-  return can(u, 'escalation.read', row.unitId) || row.asked.includes(u.id) || row.assigneeId === u.id;
+  return (
+    can(u, 'escalation.read', row.unitId) ||
+    row.asked.includes(u.id) ||
+    row.assigneeId === u.id ||
+    row.state.steps.some((s) => s.delegateIds?.includes(u.id))
+  );
 }
 
 export function escalationRoutes(deps: EscalationRouteDeps): Router {

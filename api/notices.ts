@@ -206,6 +206,7 @@ export function noticeRoutes(deps: NoticeRouteDeps): Router {
         workingDays: sev.escalation.workingDays,
         maxSuperviseMs: durationMs(parseDuration(sev.escalation.maxSupervise)),
         remindersMs: reminderOffsetsMs(sev.escalation.reminders),
+        allowDelegates: sev.escalation.allowDelegates,
       },
       proposalTiming: accountabilityTiming(deps.policy),
     };

@@ -13,6 +13,8 @@ export interface EscalationRow {
   status: string;
   assigneeId: string | null;
   assigneeName: string | null;
+  /** The delegates who may decide for the assignee at the pending step (policy permitting). */
+  delegates: string[];
   decideBy: string | null;
   asked: string[];
   startedAt: string;
@@ -24,8 +26,9 @@ export interface EscalationRow {
 export interface EscalationFilter {
   /** Units whose escalations the reader sees; null = all. */
   unitIds: string[] | null;
-  /** The reader: escalations they were asked in are visible to them whatever their unit. */
+  /** The reader: escalations they were asked in (or may decide as a delegate) are visible to them whatever their unit. */
   readerId: string;
+  /** Waiting for this person: as the assignee or as one of the pending step's delegates. */
   assigneeId?: string;
   status?: 'active' | 'awaiting_decision' | 'supervising' | 'ended';
   unitId?: string;
@@ -48,6 +51,7 @@ function toRow(r: Record<string, unknown>): EscalationRow {
     status: r.status as string,
     assigneeId: (r.assignee_id as string | null) ?? null,
     assigneeName: (r.assignee_name as string | null) ?? null,
+    delegates: (r.delegates as string[] | null) ?? [],
     decideBy: iso(r.decide_by),
     asked: r.asked as string[],
     startedAt: iso(r.started_at)!,
@@ -68,8 +72,14 @@ export async function listEscalations(db: Db, f: EscalationFilter): Promise<{ it
     return `$${params.length}`;
   };
   const where: string[] = [];
-  if (f.unitIds !== null) where.push(`(e.unit_id = ANY(${p(f.unitIds)}::text[]) OR ${p(f.readerId)} = ANY(e.asked))`);
-  if (f.assigneeId) where.push(`e.assignee_id = ${p(f.assigneeId)} AND e.status <> 'ended'`);
+  if (f.unitIds !== null) {
+    const reader = p(f.readerId);
+    where.push(`(e.unit_id = ANY(${p(f.unitIds)}::text[]) OR ${reader} = ANY(e.asked) OR ${reader} = ANY(e.delegates))`);
+  }
+  if (f.assigneeId) {
+    const assignee = p(f.assigneeId);
+    where.push(`(e.assignee_id = ${assignee} OR ${assignee} = ANY(e.delegates)) AND e.status <> 'ended'`);
+  }
   if (f.status === 'active') where.push(`e.status <> 'ended'`);
   else if (f.status) where.push(`e.status = ${p(f.status)}`);
   if (f.unitId) where.push(`e.unit_id = ${p(f.unitId)}`);

@@ -14,6 +14,7 @@ import type { Db, Queryable } from './client';
 import {
   assignmentKey,
   canonicalOrgJson,
+  DELEGATE_ROLE,
   flattenAssignments,
   isUniversityRole,
   isUnitRole,
@@ -123,6 +124,7 @@ interface OpenAssignmentRow {
   person_id: string;
   role: string;
   unit_id: string | null;
+  for_person_id: string | null;
 }
 
 /** Lock key serialising concurrent imports on PostgreSQL. */
@@ -179,7 +181,7 @@ export async function importOrg(db: Db, file: OrgFile, opts: { source: string; n
     // --- Role assignments: diff the open ones against the file.
     const open = (
       await q.query<OpenAssignmentRow>(
-        `SELECT id::text AS id, person_id, role, unit_id FROM role_assignments
+        `SELECT id::text AS id, person_id, role, unit_id, for_person_id FROM role_assignments
           WHERE valid_to IS NULL ORDER BY valid_from, id`,
       )
     ).rows;
@@ -187,7 +189,12 @@ export async function importOrg(db: Db, file: OrgFile, opts: { source: string; n
     const keptKeys = new Set<string>();
     const toClose: string[] = [];
     for (const row of open) {
-      const key = assignmentKey({ personId: row.person_id, role: row.role as Role, unitId: row.unit_id });
+      const key = assignmentKey({
+        personId: row.person_id,
+        role: row.role as FlatAssignment['role'],
+        unitId: row.unit_id,
+        ...(row.for_person_id ? { forPersonId: row.for_person_id } : {}),
+      });
       // Keep the earliest open row of each wanted assignment; close the rest (and any duplicates).
       if (wanted.has(key) && !keptKeys.has(key)) keptKeys.add(key);
       else toClose.push(row.id);
@@ -278,10 +285,17 @@ export async function importOrg(db: Db, file: OrgFile, opts: { source: string; n
     }
     if (toOpen.length > 0) {
       await q.query(
-        `INSERT INTO role_assignments (person_id, role, unit_id, valid_from, opened_by_import)
-         SELECT t.person_id, t.role, t.unit_id, $4, $5
-           FROM unnest($1::text[], $2::text[], $3::text[]) AS t(person_id, role, unit_id)`,
-        [toOpen.map((a) => a.personId), toOpen.map((a) => a.role), toOpen.map((a) => a.unitId), now, importId],
+        `INSERT INTO role_assignments (person_id, role, unit_id, for_person_id, valid_from, opened_by_import)
+         SELECT t.person_id, t.role, t.unit_id, t.for_person_id, $5, $6
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(person_id, role, unit_id, for_person_id)`,
+        [
+          toOpen.map((a) => a.personId),
+          toOpen.map((a) => a.role),
+          toOpen.map((a) => a.unitId),
+          toOpen.map((a) => a.forPersonId ?? null),
+          now,
+          importId,
+        ],
       );
     }
 
@@ -441,6 +455,20 @@ export async function getUniversityRoleHolders(db: Queryable, role: UniversityRo
   return [...new Set(rows.map((r) => r.person_id))];
 }
 
+/**
+ * Who could decide for `personId` at `at` (their delegates in the organisation file), longest
+ * standing first. Whether a delegate may actually decide an escalation is the policy's call.
+ */
+export async function getDelegates(db: Queryable, personId: string, at: Date = new Date()): Promise<string[]> {
+  const rows = (
+    await db.query<{ person_id: string }>(
+      `SELECT person_id FROM role_assignments WHERE role = $1 AND for_person_id = $2 AND ${inForceAt(3)} ORDER BY valid_from, id`,
+      [DELEGATE_ROLE, personId, at],
+    )
+  ).rows;
+  return [...new Set(rows.map((r) => r.person_id))];
+}
+
 /** All units ever imported (inactive ones too), colleges, then departments, then affiliated units. */
 export async function listUnits(db: Queryable): Promise<Unit[]> {
   const rows = (await db.query<UnitRow>('SELECT id, name, name_en, kind, active FROM units ORDER BY id')).rows;
@@ -471,7 +499,8 @@ export async function listPeople(db: Queryable, opts: { unitId?: string } = {}):
   if (people.length === 0) return [];
   const roles = (
     await db.query<{ person_id: string; role: string; unit_id: string | null }>(
-      `SELECT DISTINCT person_id, role, unit_id FROM role_assignments WHERE person_id = ANY($1::text[]) AND ${inForceAt(2)}`,
+      `SELECT DISTINCT person_id, role, unit_id FROM role_assignments
+        WHERE person_id = ANY($1::text[]) AND role <> '${DELEGATE_ROLE}' AND ${inForceAt(2)}`,
       [people.map((p) => p.id), at],
     )
   ).rows;

@@ -26,10 +26,13 @@ export interface EscalationStep {
   role: ChainRole;
   /** Who held the role when the level was reached; null when vacant. */
   assigneeId: string | null;
+  /** The holder's delegates when the level was reached; only where the plan allows delegates. */
+  delegateIds?: string[];
   reachedAt: string;
   outcome: StepOutcome;
   decideBy?: Deadline;
-  decision?: { kind: EscalationDecisionKind; until?: string; comment: string; by: string; at: string };
+  /** `by` decided; `onBehalfOf` is the holder when `by` was one of their delegates. */
+  decision?: { kind: EscalationDecisionKind; until?: string; comment: string; by: string; onBehalfOf?: string; at: string };
   remindersSent?: number[];
 }
 
@@ -61,6 +64,8 @@ export interface EscalationPlan {
   workingDays: boolean;
   maxSuperviseMs: number;
   remindersMs: number[];
+  /** Whether the holder's delegates may decide too (absent in notices issued before delegation). */
+  allowDelegates?: boolean;
 }
 
 /** One level resolved from the organisation at the moment it is reached (an activity does it). */
@@ -68,6 +73,8 @@ export interface ResolvedLevel {
   level: number;
   role: ChainRole;
   assigneeId: string | null;
+  /** The holder's delegates, resolved only when the plan allows delegates. */
+  delegateIds?: string[];
 }
 
 export function activeEscalation(state: NoticeState): Escalation | undefined {
@@ -119,6 +126,7 @@ export function climb(e: Escalation, resolved: ResolvedLevel[], now: string, dec
       level: r.level,
       role: r.role,
       assigneeId: r.assigneeId,
+      ...(r.delegateIds ? { delegateIds: r.delegateIds } : {}),
       reachedAt: now,
       outcome: 'pending',
       decideBy: decideBy(r.level),
@@ -166,9 +174,15 @@ export function checkEscalationDecision(
   if (!step) {
     throw new RuleViolation('invalid_state', '该督办事项当前无需决定', 'This escalation is not waiting for a decision');
   }
-  if (actor.id !== step.assigneeId) {
+  const delegateIds = plan.allowDelegates ? (step.delegateIds ?? []) : [];
+  if (actor.id !== step.assigneeId && !delegateIds.includes(actor.id)) {
     const lvl = CHAIN[step.level - 1];
-    throw new RuleViolation('forbidden', `只有第${step.level}级（${lvl.zh}）可以作出决定`, `Only level ${step.level} (${lvl.en}) can decide`);
+    const delegates = delegateIds.length > 0 ? { zh: '或其代理人', en: ' or their delegate' } : { zh: '', en: '' };
+    throw new RuleViolation(
+      'forbidden',
+      `只有第${step.level}级（${lvl.zh}）${delegates.zh}可以作出决定`,
+      `Only level ${step.level} (${lvl.en})${delegates.en} can decide`,
+    );
   }
   const comment = (input.comment ?? '').trim();
   const until = input.until === undefined ? undefined : Date.parse(input.until);
@@ -214,6 +228,7 @@ export function recordDecision(e: Escalation, actor: Actor, input: EscalationDec
     ...(input.until ? { until: new Date(Date.parse(input.until)).toISOString() } : {}),
     comment: (input.comment ?? '').trim(),
     by: actor.id,
+    ...(actor.id !== step.assigneeId && step.assigneeId ? { onBehalfOf: step.assigneeId } : {}),
     at: now,
   };
   if (input.decision === 'supervise') {

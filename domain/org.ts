@@ -98,6 +98,9 @@ const unitSchema = z.strictObject({
   leadershipMembers: listRole,
 });
 
+/** A deputy who may decide escalations for a leader (where the policy allows delegates). */
+const delegationSchema = z.strictObject({ delegate: idSchema, for: idSchema });
+
 /** Single-role and list-role fields, with the role each stands for. */
 const UNIVERSITY_FIELDS = {
   partySecretary: 'party_secretary',
@@ -125,6 +128,10 @@ export const orgFileSchema = z
     university: universitySchema,
     people: z.array(personSchema),
     units: z.array(unitSchema),
+    delegations: z
+      .array(delegationSchema)
+      .nullish()
+      .transform((v) => v ?? []),
   })
   .superRefine((file, ctx) => {
     const personIds = new Set<string>();
@@ -165,6 +172,23 @@ export const orgFileSchema = z
     };
     checkRefs(['university'], file.university, UNIVERSITY_FIELDS);
     file.units.forEach((u, i) => checkRefs(['units', i], u, UNIT_FIELDS));
+
+    const pairs = new Set<string>();
+    file.delegations.forEach((d, i) => {
+      for (const field of ['delegate', 'for'] as const) {
+        if (!personIds.has(d[field])) {
+          ctx.addIssue({ code: 'custom', path: ['delegations', i, field], message: `unknown person ${JSON.stringify(d[field])} (not in people)` });
+        }
+      }
+      if (d.delegate === d.for) {
+        ctx.addIssue({ code: 'custom', path: ['delegations', i, 'delegate'], message: `person ${JSON.stringify(d.delegate)} cannot be their own delegate` });
+      }
+      const pair = JSON.stringify([d.delegate, d.for]);
+      if (pairs.has(pair)) {
+        ctx.addIssue({ code: 'custom', path: ['delegations', i], message: `delegation of ${JSON.stringify(d.delegate)} for ${JSON.stringify(d.for)} is listed twice` });
+      }
+      pairs.add(pair);
+    });
   });
 
 /** The organisation file as written (roles may be absent). */
@@ -224,14 +248,22 @@ export function parseOrgFile(data: unknown, source = 'organisation file'): OrgFi
 // Flattening
 // ---------------------------------------------------------------------------------------------
 
+/** A delegation is stored as an assignment of this role, naming the leader in `forPersonId`. */
+export const DELEGATE_ROLE = 'delegate';
+
 export interface FlatAssignment {
   personId: string;
-  role: Role;
-  /** `null` for university roles. */
+  role: Role | typeof DELEGATE_ROLE;
+  /** `null` for university roles and delegations. */
   unitId: string | null;
+  /** Delegations only: the leader the person may decide for. */
+  forPersonId?: string;
 }
 
-/** Every (person, role, unit) the file assigns, university roles first, in file order, without duplicates. */
+/**
+ * Every (person, role, unit) the file assigns, university roles first, in file order, without
+ * duplicates; then the delegations (role `delegate`, with `forPersonId`).
+ */
 export function flattenAssignments(file: OrgFile): FlatAssignment[] {
   const out: FlatAssignment[] = [];
   const seen = new Set<string>();
@@ -254,12 +286,14 @@ export function flattenAssignments(file: OrgFile): FlatAssignment[] {
       addField(unit[field as keyof typeof UNIT_FIELDS], role, unit.id);
     }
   }
+  // The schema refuses a delegation listed twice.
+  for (const d of file.delegations) out.push({ personId: d.delegate, role: DELEGATE_ROLE, unitId: null, forPersonId: d.for });
   return out;
 }
 
 /** A stable key for one assignment (for diffing). */
 export function assignmentKey(a: FlatAssignment): string {
-  return JSON.stringify([a.personId, a.role, a.unitId]);
+  return JSON.stringify(a.forPersonId ? [a.personId, a.role, a.unitId, a.forPersonId] : [a.personId, a.role, a.unitId]);
 }
 
 /** Roles nobody holds: single roles that are `null` and lists that are empty. */
@@ -282,7 +316,9 @@ export function listVacancies(file: OrgFile): Array<{ role: Role; unitId: string
  * organisation written differently (YAML or JSON, key order, absent vs null) gives the same text.
  */
 export function canonicalOrgJson(file: OrgFile): string {
-  return JSON.stringify(sortKeys(file));
+  // No delegations is written as before they existed, so files of that time keep their digest.
+  const { delegations, ...rest } = file;
+  return JSON.stringify(sortKeys(delegations.length > 0 ? file : rest));
 }
 
 function sortKeys(value: unknown): unknown {

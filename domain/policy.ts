@@ -84,6 +84,8 @@ export const escalationPolicySchema = z
     maxSupervise: positiveIsoDuration,
     /** Offsets BEFORE the decision deadline. */
     reminders: remindersSchema,
+    /** Whether a leader's delegates (organisation file `delegations`) may decide for them. */
+    allowDelegates: z.boolean().default(false),
   })
   .superRefine(checkReminders('decideWithin'));
 

@@ -1349,7 +1349,7 @@ async function renderEscalation(seq, _params, id) {
   if (row.assigneeId && row.assigneeName) names.set(row.assigneeId, row.assigneeName);
   const who = (pid) => nameOf(pid, names);
   const e = row.state ?? { steps: [], status: row.status, level: row.level };
-  const mine = row.assigneeId === session.me.id && row.status === 'awaiting_decision';
+  const mine = (row.assigneeId === session.me.id || (row.delegates ?? []).includes(session.me.id)) && row.status === 'awaiting_decision';
 
   const head = h(
     'div',

@@ -299,6 +299,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       fromLevel,
       decideWithin: plan.decideWithin,
       workingDays: plan.workingDays,
+      allowDelegates: plan.allowDelegates ?? false,
     });
     if (e.status === 'ended') return; // ended meanwhile (e.g. the report was accepted)
     const now = nowIso();
@@ -319,10 +320,11 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       level: step.level,
       role: step.role,
       assigneeId: step.assigneeId,
+      ...(step.delegateIds?.length ? { delegateIds: step.delegateIds } : {}),
       decideBy: step.decideBy?.at ?? null,
       skipped,
     });
-    await notify('decision_needed', [{ personIds: [step.assigneeId!] }], {
+    await notify('decision_needed', [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], {
       escalationId: e.id,
       level: step.level,
       decideBy: step.decideBy?.at ?? null,
@@ -386,7 +388,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     if (timer.kind === 'decision_reminder') {
       (step.remindersSent ??= []).push(timer.offsetMs);
       await record('escalation_reminder', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, assigneeId: step.assigneeId });
-      await notify('escalation_reminder', [{ personIds: [step.assigneeId!] }], {
+      await notify('escalation_reminder', [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], {
         escalationId: e.id,
         level: step.level,
         decideBy: step.decideBy?.at ?? null,
@@ -409,7 +411,14 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       const e = state.escalations.find((x) => x.id === decision.escalationId)!;
       const now = nowIso();
       const step = recordDecision(e, actor, decision, now);
-      const data = { escalationId: e.id, level: step.level, decision: decision.decision, until: step.decision?.until ?? null, comment: step.decision?.comment ?? '' };
+      const data = {
+        escalationId: e.id,
+        level: step.level,
+        decision: decision.decision,
+        until: step.decision?.until ?? null,
+        comment: step.decision?.comment ?? '',
+        ...(step.decision?.onBehalfOf ? { onBehalfOf: step.decision.onBehalfOf } : {}),
+      };
       switch (decision.decision) {
         case 'supervise':
           await record('escalation_decided', actor, data);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../../db/client';
 import {
+  getDelegates,
   getPeople,
   getPersonRoles,
   getUnit,
@@ -126,6 +127,31 @@ describe('org file schema', () => {
     expect(issues[1].message).toMatch(/quoted string/);
     expect(issues[2].message).toBe('kind must be one of college, department, affiliated');
     expect(issues[3].message).toMatch(/directResponsibe/);
+  });
+
+  it('accepts delegations and refuses unknown people, self-delegation and repeats, naming the path', () => {
+    const raw: Raw = rawFile();
+    expect(parseOrgFile(raw).delegations).toEqual([]);
+    raw.delegations = [{ delegate: 'p-b', for: 'p-a' }];
+    const file = parseOrgFile(raw);
+    expect(file.delegations).toEqual([{ delegate: 'p-b', for: 'p-a' }]);
+    expect(flattenAssignments(file).at(-1)).toEqual({ personId: 'p-b', role: 'delegate', unitId: null, forPersonId: 'p-a' });
+
+    raw.delegations = [
+      { delegate: 'p-ghost', for: 'p-a' },
+      { delegate: 'p-b', for: 'p-nobody' },
+      { delegate: 'p-a', for: 'p-a' },
+      { delegate: 'p-b', for: 'p-a' },
+      { delegate: 'p-b', for: 'p-a' },
+    ];
+    expect(issuesOf(raw)).toEqual([
+      { path: 'delegations[0].delegate', message: 'unknown person "p-ghost" (not in people)' },
+      { path: 'delegations[1].for', message: 'unknown person "p-nobody" (not in people)' },
+      { path: 'delegations[2].delegate', message: 'person "p-a" cannot be their own delegate' },
+      { path: 'delegations[4]', message: 'delegation of "p-b" for "p-a" is listed twice' },
+    ]);
+    raw.delegations = [{ delegate: 'p-b', for: 'p-a', until: 'never' }];
+    expect(issuesOf(raw)).toEqual([{ path: 'delegations[0]', message: expect.stringMatching(/until/) }]);
   });
 
   it('has a label for every role and unit kind', () => {
@@ -373,6 +399,47 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
     expect(back.assignments).toEqual({ opened: 2, closed: 2, kept: total - 2 });
     expect((await getUnitChain(db, 'cs', T2)).directResponsible).toBe('p-ma-jun');
     expect((await getUnitChain(db, 'cs')).directResponsible).toBe('p-liu-yang');
+  });
+
+  it('delegations are dated like assignments: unchanged re-import changes nothing, a changed one closes and opens', async () => {
+    const v1 = small();
+    v1.delegations = [{ delegate: 'p-liu-wei', for: 'p-liu-yang' }];
+    const first = await importOrg(db, v1, { source: 'v1', now: T0 });
+    expect(first.assignments.opened).toBe(flattenAssignments(small()).length + 1);
+    expect(await getDelegates(db, 'p-liu-yang', hourAfter(T0))).toEqual(['p-liu-wei']);
+    expect(await getDelegates(db, 'p-liu-yang', hourBefore(T0))).toEqual([]);
+    expect(await getDelegates(db, 'p-liu-wei')).toEqual([]); // not the other way round
+    // A delegation is not a role: role lists do not show it.
+    expect((await listPeople(db)).find((p) => p.id === 'p-liu-wei')!.roles).toEqual([{ role: 'leadership_member', unitId: 'cs' }]);
+    expect((await getPersonRoles(db, 'p-liu-wei')).university).toEqual([]);
+
+    const before = (await db.query('SELECT * FROM role_assignments ORDER BY id')).rows;
+    const same = await importOrg(db, parseOrgFile(JSON.parse(JSON.stringify(v1))), { source: 'v1 again', now: T1 });
+    expect(same).toMatchObject({ importId: first.importId, unchanged: true, assignments: { opened: 0, closed: 0 } });
+    expect((await db.query('SELECT * FROM role_assignments ORDER BY id')).rows).toEqual(before);
+
+    const v2 = small();
+    v2.delegations = [{ delegate: 'p-xu-jing', for: 'p-liu-yang' }];
+    const s = await importOrg(db, v2, { source: 'v2', now: T2 });
+    expect(s.assignments).toEqual({ opened: 1, closed: 1, kept: flattenAssignments(small()).length });
+    expect(await getDelegates(db, 'p-liu-yang', hourAfter(T1))).toEqual(['p-liu-wei']);
+    expect(await getDelegates(db, 'p-liu-yang', hourAfter(T2))).toEqual(['p-xu-jing']);
+    const rows = (
+      await db.query<{ person_id: string; valid_from: Date; valid_to: Date | null; opened: string; closed: string | null }>(
+        `SELECT person_id, valid_from, valid_to, opened_by_import::text AS opened, closed_by_import::text AS closed
+           FROM role_assignments WHERE role = 'delegate' AND for_person_id = 'p-liu-yang' ORDER BY valid_from`,
+      )
+    ).rows;
+    expect(rows.map((r) => ({ ...r, valid_from: new Date(r.valid_from).toISOString(), valid_to: r.valid_to && new Date(r.valid_to).toISOString() }))).toEqual([
+      { person_id: 'p-liu-wei', valid_from: T0.toISOString(), valid_to: T2.toISOString(), opened: String(first.importId), closed: String(s.importId) },
+      { person_id: 'p-xu-jing', valid_from: T2.toISOString(), valid_to: null, opened: String(s.importId), closed: null },
+    ]);
+
+    // Dropping every delegation closes them; the file then has the digest it had before delegations existed.
+    const none = await importOrg(db, small(), { source: 'v3', now: hourAfter(T2) });
+    expect(none.assignments).toMatchObject({ opened: 0, closed: 1 });
+    expect(await getDelegates(db, 'p-liu-yang')).toEqual([]);
+    expect(orgDigest(small())).toBe(orgDigest(parseOrgFile({ ...JSON.parse(JSON.stringify(small())), delegations: null })));
   });
 
   it('vacancies are null, and filling or vacating a role is dated', async () => {

@@ -55,6 +55,7 @@ export function fastPolicy(
     decide?: string;
     decideReminders?: string[];
     maxSupervise?: string;
+    allowDelegates?: boolean;
   } = {},
 ): Policy {
   const base = loadPolicy();
@@ -71,6 +72,7 @@ export function fastPolicy(
           workingDays: false,
           maxSupervise: p.maxSupervise ?? 'P3D',
           reminders: p.decideReminders ?? [],
+          allowDelegates: p.allowDelegates ?? false,
         },
       },
     ]),
