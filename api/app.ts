@@ -22,6 +22,7 @@ import { authFailureLimit, cors, DEFAULT_LIMITS, personLimit, type LimitsConfig 
 import { can, visibleUnits, type CurrentUser } from './access';
 import { errorHandler, forbidden, HttpError } from './errors';
 import { noticeRoutes } from './notices';
+import type { RouteDeps } from './updates';
 import { escalationRoutes } from './escalations';
 import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
@@ -174,37 +175,30 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
+  const routeDeps: RouteDeps = {
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    policy: deps.policy,
+    calendar: deps.calendar,
+    evidenceMaxBytes: deps.evidenceMaxBytes,
+    idPrefix: deps.idPrefix,
+    updateTimeoutMs: deps.updateTimeoutMs ?? 30000,
+  };
+
   api.use(
     '/notices',
-    noticeRoutes({
-      db: deps.db,
-      temporal: deps.temporal,
-      taskQueue: deps.taskQueue,
-      policy: deps.policy,
-      calendar: deps.calendar,
-      evidenceMaxBytes: deps.evidenceMaxBytes,
-      idPrefix: deps.idPrefix,
-      updateTimeoutMs: deps.updateTimeoutMs ?? 30000,
-    }),
+    noticeRoutes(routeDeps),
   );
 
   api.use(
     '/escalations',
-    escalationRoutes({ db: deps.db, temporal: deps.temporal, updateTimeoutMs: deps.updateTimeoutMs ?? 30000 }),
+    escalationRoutes(routeDeps),
   );
 
   api.use(
     '/accountability-proposals',
-    proposalRoutes({
-      db: deps.db,
-      temporal: deps.temporal,
-      taskQueue: deps.taskQueue,
-      policy: deps.policy,
-      calendar: deps.calendar,
-      evidenceMaxBytes: deps.evidenceMaxBytes,
-      idPrefix: deps.idPrefix,
-      updateTimeoutMs: deps.updateTimeoutMs ?? 30000,
-    }),
+    proposalRoutes(routeDeps),
   );
 
   // Notifications: the outbox, robots, and /me/notification-preferences.

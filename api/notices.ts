@@ -6,17 +6,15 @@
 import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
-import { withUpdateDeadline } from './updates';
+import { withUpdateDeadline, type RouteDeps } from './updates';
 import { instant, noticeId, text } from './schemas';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Db } from '../db/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
 import { getUnit } from '../db/org';
 import { CATEGORIES, checkSubmitRectification, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
-import { accountabilityTiming, policyDeadline, reminderOffsetsMs, type Policy } from '../domain/policy';
+import { accountabilityTiming, policyDeadline, reminderOffsetsMs } from '../domain/policy';
 import { durationMs, parseDuration } from '../domain/duration';
-import type { WorkCalendar } from '../domain/calendar';
 import { formatBeijingEn, formatBeijingZh } from '../domain/time';
 import {
   acknowledgeUpdate,
@@ -31,19 +29,6 @@ import {
 import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_SEVERITY, SA_STATUS, SA_UNIT } from '../workflows/search-attributes';
 import { can, visibleUnits, type Action, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
-
-export interface NoticeRouteDeps {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  policy: Policy;
-  calendar: WorkCalendar;
-  evidenceMaxBytes: number;
-  /** Prefix of notice numbers (ID_PREFIX); workflow ids derive from the numbers. */
-  idPrefix?: string;
-  /** How long to wait for a workflow to accept and record an action. */
-  updateTimeoutMs: number;
-}
 
 
 export const createNoticeBody = z.strictObject({
@@ -114,7 +99,7 @@ function explicit(at: string, from: Date, what: { zh: string; en: string }): Dea
   };
 }
 
-export function noticeRoutes(deps: NoticeRouteDeps): Router {
+export function noticeRoutes(deps: RouteDeps): Router {
   const r = Router();
   const { db, temporal } = deps;
 

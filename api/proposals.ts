@@ -11,10 +11,9 @@
 import crypto from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { withUpdateDeadline } from './updates';
+import { withUpdateDeadline, type RouteDeps } from './updates';
 import { instant, noticeId, text } from './schemas';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Db } from '../db/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { getEvidence, getNotice, storeEvidence } from '../db/notices';
 import { getPeople, getUnit, getUnitRoleHolders } from '../db/org';
 import {
@@ -44,10 +43,9 @@ import {
   type ProposalInput,
   type ProposalState,
 } from '../domain/accountability';
-import type { WorkCalendar } from '../domain/calendar';
 import { computeDeadline, type Deadline } from '../domain/deadlines';
 import { ID_PATTERN } from '../domain/org';
-import { accountabilityTiming, type Policy } from '../domain/policy';
+import { accountabilityTiming } from '../domain/policy';
 import {
   proposalApproveUpdate,
   proposalCreatedUpdate,
@@ -60,19 +58,6 @@ import {
 import { SA_STATUS, SA_UNIT } from '../workflows/search-attributes';
 import { can, type Action, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
-
-export interface ProposalRouteDeps {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  policy: Policy;
-  calendar: WorkCalendar;
-  evidenceMaxBytes: number;
-  /** Prefix of proposal numbers (ID_PREFIX); workflow ids derive from the numbers. */
-  idPrefix?: string;
-  /** How long to wait for a workflow to accept and record an action. */
-  updateTimeoutMs: number;
-}
 
 const personId = z.string().regex(ID_PATTERN, 'a person id');
 const proposalIdParam = z.string().regex(PROPOSAL_ID_PATTERN);
@@ -154,7 +139,7 @@ function actorFor(u: CurrentUser, capacity: ProposalActor['capacity']): Proposal
 
 const unprocessable = (zh: string, en: string) => new HttpError(422, zh, en);
 
-export function proposalRoutes(deps: ProposalRouteDeps): Router {
+export function proposalRoutes(deps: RouteDeps): Router {
   const r = Router();
   const { db, temporal } = deps;
 

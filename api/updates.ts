@@ -5,11 +5,25 @@
  * valid in one state only.
  */
 import type { Client } from '@temporalio/client';
+import type { Db } from '../db/client';
+import type { WorkCalendar } from '../domain/calendar';
+import type { Policy } from '../domain/policy';
 import { HttpError } from './errors';
 
 export interface UpdateDeps {
   temporal: Client;
   updateTimeoutMs: number;
+}
+
+/** What the routers that start and drive workflows (notices, proposals) are built with. */
+export interface RouteDeps extends UpdateDeps {
+  db: Db;
+  taskQueue: string;
+  policy: Policy;
+  calendar: WorkCalendar;
+  evidenceMaxBytes: number;
+  /** Prefix of notice and proposal numbers (ID_PREFIX); workflow ids derive from the numbers. */
+  idPrefix?: string;
 }
 
 export async function withUpdateDeadline<T>(deps: UpdateDeps, call: () => Promise<T>): Promise<T> {
