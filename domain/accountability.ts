@@ -147,16 +147,8 @@ export interface ProposalInput {
   timing: ProposalTiming;
 }
 
-export interface ProposalState {
-  id: string;
-  unitId: string;
-  trigger: Trigger;
-  facts: string;
-  factsAt: string;
-  noticeIds: string[];
-  evidence: ProposalEvidence[];
-  origin: ProposalOrigin;
-  attribution: Attribution;
+/** The proposal's state: what it started with (createdBy kept as the person's id), plus its progress. */
+export interface ProposalState extends Omit<ProposalInput, 'createdBy'> {
   status: ProposalStatus;
   requestedAt?: string;
   /** While awaiting approval: when the cybersecurity leader should have decided. */
@@ -168,9 +160,7 @@ export interface ProposalState {
   decisions: Partial<Record<Body, Decision>>;
   outcome?: ProposalOutcome;
   closedAt?: string;
-  createdAt: string;
   createdBy: string;
-  timing: ProposalTiming;
   /** Keys of reminders already sent. */
   remindersSent: string[];
   /** Sequence number of the last recorded event; the database projection follows it. */
