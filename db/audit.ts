@@ -10,6 +10,7 @@
  * "rows first, audit lock last", which cannot deadlock).
  */
 import type { Db, Queryable } from './client';
+import { jsonColumn } from './rows';
 import {
   ChainVerifier,
   chainEntry,
@@ -66,7 +67,7 @@ function fromRow(r: AuditRow): AuditEntry {
     targetId: r.target_id,
     requestId: r.request_id,
     outcome: r.outcome,
-    details: (typeof r.details === 'string' ? JSON.parse(r.details) : (r.details ?? {})) as AuditEntry['details'],
+    details: jsonColumn<AuditEntry['details'] | null>(r.details) ?? {},
     idempotencyKey: r.idempotency_key,
     prevHash: r.prev_hash,
     hash: r.hash,

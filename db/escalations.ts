@@ -1,5 +1,6 @@
 /** Read side of escalations (projection written with the notice's events). */
 import type { Db } from './client';
+import { iso, isoOrNull, jsonColumn } from './rows';
 import type { Escalation } from '../domain/escalation';
 
 export interface EscalationRow {
@@ -37,8 +38,6 @@ export interface EscalationFilter {
   pageSize: number;
 }
 
-const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
-
 function toRow(r: Record<string, unknown>): EscalationRow {
   return {
     id: r.id as string,
@@ -52,12 +51,12 @@ function toRow(r: Record<string, unknown>): EscalationRow {
     assigneeId: (r.assignee_id as string | null) ?? null,
     assigneeName: (r.assignee_name as string | null) ?? null,
     delegates: (r.delegates as string[] | null) ?? [],
-    decideBy: iso(r.decide_by),
+    decideBy: isoOrNull(r.decide_by),
     asked: r.asked as string[],
-    startedAt: iso(r.started_at)!,
-    endedAt: iso(r.ended_at),
+    startedAt: iso(r.started_at),
+    endedAt: isoOrNull(r.ended_at),
     endReason: (r.end_reason as string | null) ?? null,
-    state: (typeof r.state === 'string' ? JSON.parse(r.state) : r.state) as Escalation,
+    state: jsonColumn<Escalation>(r.state),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Read side of notices (the projection the workflows write), numbering, evidence and inbox. */
 import crypto from 'node:crypto';
 import type { Db } from './client';
+import { iso, isoOrNull, jsonColumn } from './rows';
 import type { NoticeState } from '../domain/notice';
 
 /**
@@ -69,11 +70,6 @@ export interface NoticeSummary {
   closedAt: string | null;
 }
 
-function iso(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  return new Date(v as string).toISOString();
-}
-
 export async function listNotices(db: Db, f: NoticeFilter): Promise<{ items: NoticeSummary[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -108,10 +104,10 @@ export async function listNotices(db: Db, f: NoticeFilter): Promise<{ items: Not
       severity: r.severity as string,
       status: r.status as string,
       overdue: (r.overdue as string | null) ?? null,
-      acknowledgeBy: iso(r.acknowledge_by)!,
-      rectifyBy: iso(r.rectify_by)!,
-      issuedAt: iso(r.issued_at)!,
-      closedAt: iso(r.closed_at),
+      acknowledgeBy: iso(r.acknowledge_by),
+      rectifyBy: iso(r.rectify_by),
+      issuedAt: iso(r.issued_at),
+      closedAt: isoOrNull(r.closed_at),
     })),
   };
 }
@@ -132,7 +128,7 @@ export async function getNotice(db: Db, id: string): Promise<{ state: NoticeStat
   );
   const row = r.rows[0];
   if (!row) return null;
-  const state = typeof row.state === 'string' ? (JSON.parse(row.state) as NoticeState) : row.state;
+  const state = jsonColumn<NoticeState>(row.state);
   return { state, unitName: row.unit_name };
 }
 
@@ -148,8 +144,8 @@ export async function getTimeline(db: Db, id: string): Promise<TimelineEntry[]> 
     type: e.type as string,
     actorId: (e.actor_id as string | null) ?? null,
     actorName: (e.actor_name as string | null) ?? null,
-    at: iso(e.at)!,
-    data: (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>,
+    at: iso(e.at),
+    data: jsonColumn<Record<string, unknown>>(e.data),
   }));
 }
 
@@ -213,8 +209,8 @@ export async function listInbox(
       subject: m.subject as string,
       body: m.body as string,
       link: (m.link as string | null) ?? null,
-      createdAt: iso(m.created_at)!,
-      readAt: iso(m.read_at),
+      createdAt: iso(m.created_at),
+      readAt: isoOrNull(m.read_at),
     })),
   };
 }

@@ -3,6 +3,7 @@
  * and the read side (the projection the proposal workflows write).
  */
 import type { Db, Queryable } from './client';
+import { iso, jsonColumn } from './rows';
 import { IdempotencyConflict, type TimelineEntry } from './notices';
 import { getUnitChain } from './org';
 import { defaultAttribution, type Attribution, type ProposalState } from '../domain/accountability';
@@ -78,14 +79,6 @@ export interface ProposalSummary {
   updatedAt: string;
 }
 
-function iso(v: unknown): string {
-  return new Date(v as string).toISOString();
-}
-
-function json<T>(v: unknown): T {
-  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
-}
-
 export async function listProposals(db: Queryable, f: ProposalFilter): Promise<{ items: ProposalSummary[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -127,7 +120,7 @@ export async function getProposal(db: Queryable, id: string): Promise<{ state: P
     [id],
   );
   const row = r.rows[0];
-  return row ? { state: json<ProposalState>(row.state), unitName: row.unit_name } : null;
+  return row ? { state: jsonColumn<ProposalState>(row.state), unitName: row.unit_name } : null;
 }
 
 export async function getProposalTimeline(db: Queryable, id: string): Promise<TimelineEntry[]> {
@@ -143,7 +136,7 @@ export async function getProposalTimeline(db: Queryable, id: string): Promise<Ti
     actorId: (e.actor_id as string | null) ?? null,
     actorName: (e.actor_name as string | null) ?? null,
     at: iso(e.at),
-    data: json<Record<string, unknown>>(e.data),
+    data: jsonColumn<Record<string, unknown>>(e.data),
   }));
 }
 

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Db, Queryable } from '../db/client';
+import { iso, isoOrNull, jsonColumn } from '../db/rows';
 import type { RenderedMessage } from '../domain/messages';
 import {
   ROBOT_CHANNELS,
@@ -297,7 +298,7 @@ export async function claimDue(
     subject: x.subject,
     body: x.body,
     link: x.link,
-    payload: (typeof x.payload === 'string' ? JSON.parse(x.payload) : x.payload) as OutboxPayload,
+    payload: jsonColumn<OutboxPayload>(x.payload),
     attempt: x.attempts,
     eventAt: new Date(x.event_at),
     createdAt: new Date(x.created_at),
@@ -418,10 +419,6 @@ export interface OutboxFilter {
   pageSize: number;
 }
 
-function iso(v: unknown): string | null {
-  return v === null || v === undefined ? null : new Date(v as string).toISOString();
-}
-
 function view(r: Record<string, unknown>) {
   return {
     id: Number(r.id),
@@ -439,14 +436,14 @@ function view(r: Record<string, unknown>) {
     link: (r.link as string | null) ?? null,
     status: r.status as OutboxStatus,
     attempts: Number(r.attempts),
-    nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-    leaseUntil: iso(r.lease_until),
+    nextAttemptAt: r.status === 'pending' ? isoOrNull(r.next_attempt_at) : null,
+    leaseUntil: isoOrNull(r.lease_until),
     lastError: (r.last_error as string | null) ?? null,
-    eventAt: iso(r.event_at)!,
-    createdAt: iso(r.created_at)!,
-    sentAt: iso(r.sent_at),
+    eventAt: iso(r.event_at),
+    createdAt: iso(r.created_at),
+    sentAt: isoOrNull(r.sent_at),
     retriedBy: (r.retried_by as string | null) ?? null,
-    retriedAt: iso(r.retried_at),
+    retriedAt: isoOrNull(r.retried_at),
   };
 }
 
@@ -499,8 +496,8 @@ export async function getOutbox(q: Queryable, id: number) {
     attemptLog: attempts.rows.map((a) => ({
       attempt: Number(a.attempt),
       worker: a.worker as string,
-      startedAt: iso(a.started_at)!,
-      finishedAt: iso(a.finished_at),
+      startedAt: iso(a.started_at),
+      finishedAt: isoOrNull(a.finished_at),
       result: a.result as string,
       error: (a.error as string | null) ?? null,
       detail: (a.detail as string | null) ?? null,
