@@ -34,7 +34,8 @@ export interface Endpoint {
   target: Target;
   /**
    * Besides the action's grants, the person's own items: escalations they were asked to decide (they
-   * keep seeing them after a role change), robots of their own (`person` scope with their id).
+   * keep seeing them after a role change), robots of their own (`person` scope with their id), the
+   * accountability proposal an escalation they were asked in produced.
    */
   ownItems?: boolean;
   summary: { zh: string; en: string };
@@ -50,7 +51,7 @@ export interface Endpoint {
 export const TARGETS: Record<Exclude<Target, 'none'>, { read: Action | 'owner'; concealed: boolean; ownItems?: boolean }> = {
   notice: { read: 'notice.read', concealed: true },
   escalation: { read: 'escalation.read', concealed: true, ownItems: true },
-  proposal: { read: 'proposal.read', concealed: true },
+  proposal: { read: 'proposal.read', concealed: true, ownItems: true },
   notification: { read: 'notification.read', concealed: false },
   robot: { read: 'notification.read', concealed: false },
   inbox_message: { read: 'owner', concealed: true },
@@ -139,12 +140,20 @@ export const ENDPOINTS: readonly Endpoint[] = [
 
   { method: 'GET', path: P, action: 'proposal.read', target: 'none', summary: { zh: '问责建议列表', en: 'accountability proposals' } },
   { method: 'POST', path: P, action: 'proposal.create', target: 'none', summary: { zh: '提出问责建议（草稿）', en: 'draft an accountability proposal' } },
-  { method: 'GET', path: `${P}/:id`, action: 'proposal.read', target: 'proposal', summary: { zh: '问责建议详情', en: 'a proposal with its timeline' } },
+  {
+    method: 'GET',
+    path: `${P}/:id`,
+    action: 'proposal.read',
+    target: 'proposal',
+    ownItems: true,
+    summary: { zh: '问责建议详情', en: 'a proposal with its timeline' },
+  },
   {
     method: 'GET',
     path: `${P}/:id/evidence/:sha256`,
     action: 'proposal.read',
     target: 'proposal',
+    ownItems: true,
     summary: { zh: '下载问责建议的佐证材料', en: "download a proposal's evidence file" },
   },
   { method: 'PATCH', path: `${P}/:id`, action: 'proposal.edit', target: 'proposal', summary: { zh: '修改问责建议', en: 'edit a proposal' } },

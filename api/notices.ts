@@ -11,11 +11,8 @@ import { instant, noticeId, text } from './schemas';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
 import { getUnit } from '../db/org';
-import { CATEGORIES, checkSubmitRectification, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
-import type { Deadline } from '../domain/deadlines';
-import { accountabilityTiming, policyDeadline, reminderOffsetsMs } from '../domain/policy';
-import { durationMs, parseDuration } from '../domain/duration';
-import { formatBeijingEn, formatBeijingZh } from '../domain/time';
+import { CATEGORIES, checkSubmitRectification, isTerminal, reminderSchedule, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
+import { planNotice } from '../domain/notice-plan';
 import {
   acknowledgeUpdate,
   decideExtensionUpdate,
@@ -85,20 +82,6 @@ function actorFor(u: CurrentUser, capacity: Actor['capacity']): Actor {
   return { id: u.id, name: u.name, capacity, roles: { university: u.university, units: u.units } };
 }
 
-function explicit(at: string, from: Date, what: { zh: string; en: string }): Deadline {
-  return {
-    at: new Date(at).toISOString(),
-    explanation: {
-      basis: 'explicit',
-      from: from.toISOString(),
-      workingDays: false,
-      warnings: [],
-      zh: `由领导小组办公室指定${what.zh}期限：${formatBeijingZh(at)}`,
-      en: `${what.en} deadline set by the office: ${formatBeijingEn(at)}`,
-    },
-  };
-}
-
 export function noticeRoutes(deps: RouteDeps): Router {
   const r = Router();
   const { db, temporal } = deps;
@@ -127,6 +110,9 @@ export function noticeRoutes(deps: RouteDeps): Router {
     return {
       ...state,
       unitName,
+      // When each reminder of the running deadlines falls due (working-day windows: a working day at
+      // the policy's time of day, spread by notice).
+      reminderSchedule: reminderSchedule(state),
       timeline: withTimeline ? await getTimeline(db, state.id) : undefined,
     };
   }
@@ -142,19 +128,15 @@ export function noticeRoutes(deps: RouteDeps): Router {
     const unit = await getUnit(db, body.unitId);
     if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
     const now = new Date();
-    const sev = deps.policy.severities[body.severity];
-    const acknowledgeBy = body.acknowledgeBy
-      ? explicit(body.acknowledgeBy, now, { zh: '签收', en: 'Acknowledgement' })
-      : policyDeadline(deps.policy, body.severity, 'acknowledge', now, deps.calendar);
-    const rectifyBy = body.rectifyBy
-      ? explicit(body.rectifyBy, now, { zh: '整改', en: 'Rectification' })
-      : policyDeadline(deps.policy, body.severity, 'rectify', now, deps.calendar);
-    for (const [name, d] of [['acknowledgeBy', acknowledgeBy], ['rectifyBy', rectifyBy]] as const) {
-      if (Date.parse(d.at) <= now.getTime()) throw new HttpError(422, `${name} 必须晚于当前时间`, `${name} must be in the future`);
-    }
-    if (Date.parse(acknowledgeBy.at) > Date.parse(rectifyBy.at)) {
-      throw new HttpError(422, '签收期限不能晚于整改期限', 'The acknowledgement deadline cannot be after the rectification deadline');
-    }
+    // Deadlines, reminders, escalation and who hears of it, from the policy (a RuleViolation is a 422).
+    const plan = planNotice({
+      policy: deps.policy,
+      severity: body.severity,
+      now,
+      calendar: deps.calendar,
+      acknowledgeBy: body.acknowledgeBy,
+      rectifyBy: body.rectifyBy,
+    });
     const key = req.get('idempotency-key');
     if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
       throw new HttpError(400, 'Idempotency-Key 须为 8–128 位字母、数字或 ._:-', 'Idempotency-Key must be 8–128 characters of letters, digits or ._:-');
@@ -179,21 +161,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
       assets: body.assets ?? [],
       issuedBy: actorFor(u, 'office'),
       issuedAt: now.toISOString(),
-      acknowledgeBy,
-      rectifyBy,
-      reminders: {
-        acknowledge: reminderOffsetsMs(sev.acknowledge.reminders),
-        rectify: reminderOffsetsMs(sev.rectify.reminders),
-      },
-      maxExtensions: deps.policy.extension.maxPerNotice,
-      escalation: {
-        decideWithin: sev.escalation.decideWithin,
-        workingDays: sev.escalation.workingDays,
-        maxSuperviseMs: durationMs(parseDuration(sev.escalation.maxSupervise)),
-        remindersMs: reminderOffsetsMs(sev.escalation.reminders),
-        allowDelegates: sev.escalation.allowDelegates,
-      },
-      proposalTiming: accountabilityTiming(deps.policy),
+      ...plan,
     };
     // Start and wait for the issue to be recorded, in one call. The workflow id comes from the
     // notice number and an existing run is reused, so a repeated request never starts two.

@@ -37,6 +37,7 @@ import {
   TRIGGERS,
   checkEdit,
   checkProposalInput,
+  isOwnProposal,
   type Body,
   type ProposalActor,
   type ProposalEvidence,
@@ -134,7 +135,7 @@ function user(res: Response): CurrentUser {
 }
 
 function actorFor(u: CurrentUser, capacity: ProposalActor['capacity']): ProposalActor {
-  return { id: u.id, name: u.name, capacity };
+  return { id: u.id, name: u.name, capacity, roles: { university: u.university, units: u.units } };
 }
 
 const unprocessable = (zh: string, en: string) => new HttpError(422, zh, en);
@@ -148,7 +149,8 @@ export function proposalRoutes(deps: RouteDeps): Router {
     const id = proposalIdParam.safeParse(rawId);
     if (!id.success) throw notFound(...NOT_FOUND);
     const found = await getProposal(db, id.data);
-    if (!found || !can(user(res), 'proposal.read')) throw notFound(...NOT_FOUND);
+    // Readers per the access table, and the leaders of the escalation it came from (own items).
+    if (!found || !(can(user(res), 'proposal.read') || isOwnProposal(found.state, user(res).id))) throw notFound(...NOT_FOUND);
     if (action !== 'proposal.read' && !can(user(res), action)) throw forbidden();
     if (action !== 'proposal.read' && found.state.status === 'closed') {
       const s = PROPOSAL_STATUS_LABELS.closed;

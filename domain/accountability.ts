@@ -9,6 +9,7 @@
  * awaiting_approval → returned 已退回 (editable again, like a draft).
  */
 import type { Deadline } from './deadlines';
+import type { Roles } from './access';
 import { RuleViolation } from './notice';
 import { formatBeijingEn, formatBeijingZh } from './time';
 import {
@@ -54,6 +55,8 @@ export interface ProposalActor {
   id: string;
   name: string;
   capacity: 'office' | 'cybersecurity_leader' | 'party_committee' | 'discipline_committee' | 'system';
+  /** The person's roles when they acted (from the organisation, via the API); the validators re-check them. */
+  roles?: Roles;
 }
 
 export const PROPOSAL_SYSTEM_ACTOR: ProposalActor = { id: 'system', name: '系统 / System', capacity: 'system' };
@@ -87,7 +90,23 @@ export interface ProposalEvidence {
 
 export type ProposalOrigin =
   | { kind: 'office'; by: string }
-  | { kind: 'escalation'; noticeId: string; level: number; leaderId: string };
+  | {
+      kind: 'escalation';
+      noticeId: string;
+      level: number;
+      leaderId: string;
+      /** Everyone asked in the escalation (absent in proposals opened before: the proposer alone). */
+      asked?: string[];
+    };
+
+/**
+ * Besides the university-level readers of the access table: the leader who proposed it from an
+ * escalation and everyone asked in that escalation may read the proposal it produced (own items).
+ */
+export function isOwnProposal(state: Pick<ProposalState, 'origin'>, personId: string): boolean {
+  const o = state.origin;
+  return o.kind === 'escalation' && (o.leaderId === personId || (o.asked ?? []).includes(personId));
+}
 
 /** What a body decided, per person and for the unit. */
 export interface DecidedMeasures {
@@ -377,6 +396,17 @@ export interface DecisionInput {
   measures?: { individuals?: Array<{ personId: string; measure: IndividualMeasure | null }>; collective?: CollectiveMeasure[] };
   reason?: string;
   reviewOpened?: boolean;
+}
+
+/**
+ * For the workflow's validator: the person must sit on the body they decide for, by the roles the
+ * API looked up — not by the capacity the caller declares.
+ */
+export function checkSitsOnBody(actor: ProposalActor, body: Body): void {
+  if (!(actor.roles?.university ?? []).includes(body)) {
+    const label = BODY_LABELS[body] ?? { zh: body, en: body };
+    throw new RuleViolation('forbidden', `您不是${label.zh}成员`, `You are not a member of the ${label.en}`);
+  }
 }
 
 export function checkDecide(state: ProposalState, actor: ProposalActor, input: DecisionInput): void {

@@ -10,6 +10,8 @@ import { STATUS_LABELS, type Category, type NoticeStatus, type Role, type Severi
 export { CATEGORIES, CATEGORY_LABELS, SEVERITY_LEVELS, NOTICE_STATUSES, STATUS_LABELS } from './glossary';
 export type { Category, SeverityLevel, NoticeStatus } from './glossary';
 import type { Escalation, EscalationPlan } from './escalation';
+import { reminderInstant, type ReminderTiming } from './reminders';
+import type { UnitRole } from './glossary';
 
 
 export type OverdueKind = 'acknowledge' | 'rectify';
@@ -65,6 +67,8 @@ export interface ExtensionRequest {
 export interface ReminderPlan {
   acknowledge: number[];
   rectify: number[];
+  /** Where working-day reminders land (absent in notices issued before: plain offsets). */
+  timing?: ReminderTiming;
 }
 
 export interface NoticeInput {
@@ -84,6 +88,8 @@ export interface NoticeInput {
   escalation: EscalationPlan;
   /** Windows for an accountability proposal opened from this notice's escalation. */
   proposalTiming: { approveWithinMs: number; decideWithinMs: number; remindersMs: number[] };
+  /** Who of the unit is told of the new notice (absent in notices issued before: liaisons and the direct responsible person). */
+  newNoticeRoles?: UnitRole[];
 }
 
 export interface NoticeState {
@@ -385,7 +391,7 @@ export function nextTimer(state: NoticeState): TimerEvent | null {
     const due = Date.parse(deadline.at);
     const setAt = Date.parse(deadline.explanation.from);
     for (const offsetMs of offsets) {
-      const at = due - offsetMs;
+      const at = reminderInstant(state.id, kind, due, offsetMs, state.reminders.timing);
       const key = reminderKey(kind, deadline.at, offsetMs);
       if (at >= setAt && at < due && !state.remindersSent.includes(key)) {
         candidates.push({ kind: 'reminder', deadline: kind, at, key, offsetMs });
@@ -415,4 +421,34 @@ export function markOverdue(state: NoticeState, kind: OverdueKind): boolean {
   if (kind === 'acknowledge' && state.status !== 'issued') return false;
   state.overdue = kind;
   return true;
+}
+
+export interface ReminderDue {
+  deadline: OverdueKind;
+  offsetMs: number;
+  /** ISO instant the reminder falls due. */
+  at: string;
+  sent: boolean;
+}
+
+/**
+ * The reminders of the deadlines the notice is running towards, with when each falls due (shown on
+ * the notice). The same rule as nextTimer: only those after the deadline was set and before it.
+ */
+export function reminderSchedule(state: NoticeState): ReminderDue[] {
+  const out: ReminderDue[] = [];
+  const add = (kind: OverdueKind, deadline: Deadline, offsets: number[]) => {
+    const due = Date.parse(deadline.at);
+    const setAt = Date.parse(deadline.explanation.from);
+    for (const offsetMs of offsets) {
+      const at = reminderInstant(state.id, kind, due, offsetMs, state.reminders.timing);
+      if (at >= setAt && at < due) {
+        out.push({ deadline: kind, offsetMs, at: new Date(at).toISOString(), sent: state.remindersSent.includes(reminderKey(kind, deadline.at, offsetMs)) });
+      }
+    }
+  };
+  if (isTerminal(state.status)) return out;
+  if (state.status === 'issued') add('acknowledge', state.acknowledgeBy, state.reminders.acknowledge);
+  add('rectify', state.rectifyBy, state.reminders.rectify);
+  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }

@@ -16,7 +16,7 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-  const cli = resolveTemporalCli((l) => console.log(l));
+  const cli = await resolveTemporalCli((l) => console.log(l));
   if (!cli) {
     throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built.');
   }

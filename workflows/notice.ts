@@ -12,6 +12,7 @@ import {
   upsertSearchAttributes,
   allHandlersFinished,
   ParentClosePolicy,
+  patched,
   startChild,
 } from '@temporalio/workflow';
 import type { NoticeActivities, NoticeEvent, NoticeEventType, NotifyRequest, ProposalActivities } from '../activities/types';
@@ -60,6 +61,8 @@ import {
   startEscalation,
 } from '../domain/escalation';
 import { formatBeijingEn, formatBeijingZh } from '../domain/time';
+import { applyLeaderExtension, keepAtTop, nextLevelAfter } from '../domain/overdue-rules';
+import { reviewPauseDeadline } from '../domain/review-pause';
 import {
   acknowledgeUpdate,
   decideEscalationUpdate,
@@ -106,7 +109,11 @@ function endReasonFor(state: NoticeState): EscalationEndReason {
   return 'back_on_time';
 }
 
+/** Notices started before issue 12's rules keep the commands they were started with (see README, changing workflow code). */
+const ISSUE_12 = 'issue-12-overdue-rules';
+
 export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
+  const v12 = patched(ISSUE_12);
   const state = initialState(input);
   let issuedRecorded = false;
   let recording: Promise<void> = Promise.resolve();
@@ -177,16 +184,18 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     reviewUpdate,
     async ({ actor, review: input }) => {
       const now = nowIso();
+      const pause = input.decision === 'reject' && !input.rectifyBy && v12 ? reviewPauseDeadline(state, now) : undefined;
       const newDeadline =
         input.decision === 'reject' && input.rectifyBy
           ? explicitDeadline(input.rectifyBy, 'explicit', now, SENT_BACK)
-          : undefined;
+          : pause;
       review(state, actor, input, now, newDeadline);
       const accepted = input.decision === 'accept';
       await record(accepted ? 'review_accepted' : 'review_rejected', actor, {
         round: state.rectifications.length,
         comment: input.comment ?? '',
         ...(newDeadline ? { rectifyBy: newDeadline.at } : {}),
+        ...(pause ? { reviewPause: pause.explanation.reviewPause } : {}),
       });
       await notify('review_outcome', unitContacts(), {
         decision: input.decision,
@@ -309,6 +318,27 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       .slice(before)
       .filter((x) => x.outcome.startsWith('skipped'))
       .map((x) => ({ level: x.level, role: x.role, assigneeId: x.assigneeId, outcome: x.outcome }));
+    if (!step && v12) {
+      // Nobody above: the escalation stays with the highest leader asked (never out of every clock).
+      const again = keepAtTop(e, now, decideBy);
+      await record('escalated', SYSTEM_ACTOR, {
+        escalationId: e.id,
+        level: again.level,
+        role: again.role,
+        assigneeId: again.assigneeId,
+        again: true,
+        decideBy: again.decideBy?.at ?? null,
+        skipped,
+      });
+      if (again.assigneeId) {
+        await notify('decision_needed', [{ personIds: [again.assigneeId, ...(again.delegateIds ?? [])] }], {
+          escalationId: e.id,
+          level: again.level,
+          decideBy: again.decideBy?.at ?? null,
+        });
+      }
+      return;
+    }
     if (!step) {
       endEscalation(e, 'chain_exhausted', now);
       await record('escalation_ended', SYSTEM_ACTOR, { escalationId: e.id, reason: 'chain_exhausted', skipped });
@@ -371,7 +401,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
           factsAt,
           noticeIds: [state.id],
           evidence: state.rectifications.flatMap((r) => r.evidence.map((x) => ({ name: x.name, sha256: x.sha256 }))),
-          origin: { kind: 'escalation', noticeId: state.id, level: step.level, leaderId: actor.id },
+          origin: { kind: 'escalation', noticeId: state.id, level: step.level, leaderId: actor.id, asked: leadersAsked(e) },
           attribution,
           createdAt: nowIso(),
           createdBy: { id: actor.id, name: actor.name },
@@ -402,7 +432,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       step.outcome = 'decided';
       await record('supervision_lapsed', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, until: e.superviseUntil ?? null });
     }
-    await escalateFrom(e, step.level + 1);
+    await escalateFrom(e, v12 ? nextLevelAfter(step) : step.level + 1);
   }
 
   setHandler(
@@ -429,12 +459,18 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
           await escalateFrom(e, step.level + 1);
           break;
         case 'extend':
-          state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, {
-            zh: `第${step.level}级领导决定延期`,
-            en: `Extended by the level ${step.level} leader`,
-          });
-          if (state.overdue === 'rectify') state.overdue = null;
-          await record('escalation_decided', actor, data);
+          if (v12) {
+            // On an acknowledgement overdue the acknowledgement deadline moves (issue 12).
+            const { moved } = applyLeaderExtension(state, step.level, decision.until!, now);
+            await record('escalation_decided', actor, { ...data, moved, acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
+          } else {
+            state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, {
+              zh: `第${step.level}级领导决定延期`,
+              en: `Extended by the level ${step.level} leader`,
+            });
+            if (state.overdue === 'rectify') state.overdue = null;
+            await record('escalation_decided', actor, data);
+          }
           await notify('escalation_decided', unitContacts(), data);
           await settleEscalation('extended', actor);
           break;
@@ -457,7 +493,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     rectifyBy: state.rectifyBy,
   });
   issuedRecorded = true;
-  await notify('new_notice', unitContacts(), { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
+  const newNoticeAudience: NotifyRequest['audience'] = input.newNoticeRoles
+    ? [{ unitId: state.unitId, unitRoles: input.newNoticeRoles }]
+    : unitContacts();
+  await notify('new_notice', newNoticeAudience, { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
 
   while (!isTerminal(state.status)) {
     const seen = state.version;

@@ -27,6 +27,7 @@ import {
   checkApprove,
   checkDecide,
   checkEdit,
+  checkSitsOnBody,
   checkRequestApproval,
   checkReturn,
   decideProposal,
@@ -39,6 +40,7 @@ import {
   returnProposal,
 } from '../domain/accountability';
 import type { Deadline } from '../domain/deadlines';
+import { requireGrant } from '../domain/access';
 import {
   proposalApproveUpdate,
   proposalCreatedUpdate,
@@ -95,7 +97,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       await record('edited', actor, { changed });
       return state;
     },
-    { validator: ({ actor, edit }: { actor: ProposalActor; edit: ProposalEdit }) => validate(() => checkEdit(state, actor, edit)) },
+    {
+      validator: ({ actor, edit }: { actor: ProposalActor; edit: ProposalEdit }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.edit', state.unitId);
+          checkEdit(state, actor, edit);
+        }),
+    },
   );
 
   setHandler(
@@ -107,7 +115,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       await notify('proposal_approval_requested', LEADER, { due: state.approveBy!.at });
       return state;
     },
-    { validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) => validate(() => checkRequestApproval(state, actor, due, Date.now())) },
+    {
+      validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.edit', state.unitId);
+          checkRequestApproval(state, actor, due, Date.now());
+        }),
+    },
   );
 
   setHandler(
@@ -118,7 +132,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       await notify('proposal_returned', OFFICE, { reason: reason.trim() });
       return state;
     },
-    { validator: ({ actor, reason }: { actor: ProposalActor; reason: string }) => validate(() => checkReturn(state, actor, reason)) },
+    {
+      validator: ({ actor, reason }: { actor: ProposalActor; reason: string }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.approve', state.unitId);
+          checkReturn(state, actor, reason);
+        }),
+    },
   );
 
   setHandler(
@@ -131,7 +151,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       await notify('proposal_approved', OFFICE);
       return state;
     },
-    { validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) => validate(() => checkApprove(state, actor, due, Date.now())) },
+    {
+      validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.approve', state.unitId);
+          checkApprove(state, actor, due, Date.now());
+        }),
+    },
   );
 
   setHandler(
@@ -147,7 +173,14 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       }
       return state;
     },
-    { validator: ({ actor, decision }: { actor: ProposalActor; decision: DecisionInput }) => validate(() => checkDecide(state, actor, decision)) },
+    {
+      validator: ({ actor, decision }: { actor: ProposalActor; decision: DecisionInput }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.decide', state.unitId);
+          checkSitsOnBody(actor, decision.body);
+          checkDecide(state, actor, decision);
+        }),
+    },
   );
 
   /** Reminds whoever holds the proposal now: the cybersecurity leader, or the bodies yet to decide. */

@@ -78,6 +78,7 @@ let people: Person[];
 let notice: NoticeRef;
 let escalation: EscalationRef;
 let proposal: ProposalRef;
+let fromEscalation: ProposalRef & { asked: string[] };
 let outboxId: number;
 
 beforeAll(async () => {
@@ -92,15 +93,18 @@ beforeAll(async () => {
   );
   // Shared targets of cs, which calls that are refused (or only read) never change; and items of
   // the other units, so that lists have something to leak.
-  [notice, escalation, proposal] = await Promise.all([
+  let fe: typeof fromEscalation;
+  [notice, escalation, proposal, fe] = await Promise.all([
     t.notice('under_review'),
     t.escalation('cs'),
     t.proposal('draft', 'cs', true),
+    t.proposalFromEscalation('cs'),
     t.notice('issued', 'ito'),
     t.notice('rectifying', 'lib'),
     t.escalation('ito'),
     t.proposal('draft', 'ito'),
   ]);
+  fromEscalation = fe;
   const row = await s.db.query<{ id: string | number }>('SELECT min(id) AS id FROM notification_outbox');
   outboxId = Number(row.rows[0].id ?? (await failedOutbox()));
 }, 120000);
@@ -199,7 +203,13 @@ const PLANS: Record<string, Plan> = {
 
   'GET /api/accountability-proposals': { ...none, query: '?pageSize=5' },
   'POST /api/accountability-proposals': { ...none, body: () => proposalBody('cs') },
-  'GET /api/accountability-proposals/:id': { cases: proposalCase() },
+  // Also the proposal an escalation produced: the leaders asked in it read it (own items).
+  'GET /api/accountability-proposals/:id': {
+    cases: () => [
+      ...proposalCase()(),
+      { what: 'a cs proposal from an escalation', facts: { ...CS, asked: fromEscalation.asked }, shared: { id: fromEscalation.id } },
+    ],
+  },
   'GET /api/accountability-proposals/:id/evidence/:sha256': { cases: proposalCase() },
   'PATCH /api/accountability-proposals/:id': {
     cases: proposalCase(async () => ({ id: (await t.proposal('draft')).id })),
@@ -417,5 +427,17 @@ test('own items: a leader asked in an escalation keeps seeing it after leaving t
     expect((list.body.items as Array<{ id: string }>).map((x) => x.id).sort()).toEqual(asked);
   } finally {
     await importOrg(s.db, loadOrgFile(SMALL_ORG), { source: 'matrix-restore' });
+  }
+});
+
+test('the leaders asked in an escalation, and the proposer, read the proposal it produced; others of the unit do not', async () => {
+  const ep = ENDPOINTS.find((e) => e.method === 'GET' && e.path === '/api/accountability-proposals/:id')!;
+  const asked = fromEscalation.asked;
+  expect(asked).toEqual(expect.arrayContaining(['p-liu-yang', 'p-zhang-wei', 'p-zhou-wenbin']));
+  for (const p of people) {
+    const res = await call(s, 'GET', `/api/accountability-proposals/${fromEscalation.id}`, { as: p.id });
+    const expected = expectedAnswer(ep, p.user, { unitId: 'cs', asked });
+    if (asked.includes(p.id)) expect([p.id, expected, res.status]).toEqual([p.id, 'allowed', 200]);
+    else if (p.id === 'p-li-na' || p.id === 'p-liu-wei') expect([p.id, expected, res.status]).toEqual([p.id, 404, 404]);
   }
 });

@@ -126,7 +126,8 @@ export function targets(s: Stack) {
   async function escalation(unitId = 'cs'): Promise<EscalationRef> {
     const now = Date.now();
     const n = await notice('issued', unitId, {
-      acknowledgeBy: new Date(now + 1200).toISOString(),
+      // Soon, but not before the request is handled on a loaded machine (at 1.2 s it arrived late).
+      acknowledgeBy: new Date(now + 4000).toISOString(),
       rectifyBy: new Date(now + 3600000).toISOString(),
     });
     return eventually(
@@ -158,7 +159,32 @@ export function targets(s: Stack) {
     return ref;
   }
 
-  return { notice, escalation, proposal };
+  /**
+   * A proposal a university leader opened from an escalation of the unit: cs's leaders escalate
+   * levels 1 and 2, the supervising leader (level 3) proposes accountability.
+   */
+  async function proposalFromEscalation(unitId = 'cs'): Promise<ProposalRef & { asked: string[]; noticeId: string }> {
+    const e = await escalation(unitId);
+    const level = async (n: number) =>
+      eventually(async () => {
+        const x = await call(s, 'GET', `/api/escalations/${e.id}`, { as: OFFICE });
+        return x.body.level === n && x.body.status === 'awaiting_decision' ? (x.body as { assigneeId: string }) : undefined;
+      }, 30000, `level ${n} of ${e.id}`);
+    for (const n of [1, 2]) {
+      const at = await level(n);
+      ok(await call(s, 'POST', `/api/escalations/${e.id}/decision`, { as: at.assigneeId, body: { decision: 'escalate', comment: '上报' } }), `escalate at ${n}`);
+    }
+    const top = await level(3);
+    const res = ok(
+      await call(s, 'POST', `/api/escalations/${e.id}/decision`, { as: top.assigneeId, body: { decision: 'propose_accountability', comment: '多次督办仍未签收' } }),
+      'propose accountability',
+    );
+    const id = res.body.state.proposalId as string;
+    await eventually(async () => (await call(s, 'GET', `/api/accountability-proposals/${id}`, { as: OFFICE })).status === 200, 30000, `proposal ${id}`);
+    return { id, unitId, noticeId: e.noticeId, asked: res.body.asked as string[] };
+  }
+
+  return { notice, escalation, proposal, proposalFromEscalation };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
