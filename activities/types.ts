@@ -23,7 +23,8 @@ export type NoticeEventType =
   | 'escalation_timed_out'
   | 'escalation_decided'
   | 'supervision_lapsed'
-  | 'escalation_ended';
+  | 'escalation_ended'
+  | 'deadlines_recomputed';
 
 export interface NoticeEvent {
   /** Position in the notice's timeline; with the notice id, the idempotency key of the record. */

@@ -28,6 +28,7 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { calendarRoutes } from './calendar';
 
 export interface AppDeps {
   db: Db;
@@ -200,6 +201,9 @@ export function createApp(deps: AppDeps): express.Express {
     '/accountability-proposals',
     proposalRoutes(routeDeps),
   );
+
+  // Calendar upkeep and the recomputation of the deadlines it affects (issue 12).
+  api.use(calendarRoutes(routeDeps));
 
   // Notifications: the outbox, robots, and /me/notification-preferences.
   api.use(notificationRoutes({ db: deps.db }));

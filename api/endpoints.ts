@@ -216,6 +216,23 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/audit', action: 'audit.read', target: 'none', summary: { zh: '审计日志', en: 'the audit trail' } },
   { method: 'GET', path: '/api/audit/verify', action: 'audit.read', target: 'none', summary: { zh: '校验审计日志哈希链', en: "verify the audit trail's hash chain" } },
   { method: 'GET', path: '/api/audit/export', action: 'audit.export', target: 'none', summary: { zh: '导出审计日志', en: 'export the audit trail' } },
+
+  // Issue 12: calendar upkeep.
+  { method: 'GET', path: '/api/calendar', action: 'calendar.read', target: 'none', summary: { zh: '日历覆盖年份及来源', en: 'calendar years covered, and their source' } },
+  {
+    method: 'PUT',
+    path: '/api/calendar/years/:year',
+    action: 'calendar.edit',
+    target: 'none',
+    summary: { zh: '录入一年的节假日和调休安排', en: "enter a year's holidays and make-up working days" },
+  },
+  {
+    method: 'POST',
+    path: '/api/notices/recompute-deadlines',
+    action: 'notice.recomputeDeadlines',
+    target: 'none',
+    summary: { zh: '按更新后的日历重新计算期限', en: 'recompute deadlines with the updated calendar' },
+  },
 ];
 
 /** The roles that can be asked in an escalation (levels 1–5), and so may have escalations of their own. */

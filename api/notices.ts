@@ -44,6 +44,7 @@ const listQuery = z.strictObject({
   status: z.enum(NOTICE_STATUSES).optional(),
   severity: z.enum(SEVERITY_LEVELS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  calendarWarning: z.enum(['true']).transform(() => true).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });

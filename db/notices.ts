@@ -51,6 +51,8 @@ export interface NoticeFilter {
   status?: string;
   severity?: string;
   overdue?: boolean;
+  /** Open notices whose running deadlines were counted over a year the calendar did not cover. */
+  calendarWarning?: boolean;
   page: number;
   pageSize: number;
 }
@@ -83,6 +85,14 @@ export async function listNotices(db: Db, f: NoticeFilter): Promise<{ items: Not
   if (f.severity) add('n.severity = ?', f.severity);
   if (f.overdue === true) where.push('n.overdue IS NOT NULL');
   if (f.overdue === false) where.push('n.overdue IS NULL');
+  // Open notices with a running deadline counted over a year the calendar did not cover.
+  if (f.calendarWarning === true) {
+    where.push(
+      `n.status IN ('issued', 'rectifying', 'under_review') AND (
+         (n.status = 'issued' AND jsonb_array_length(coalesce(n.state->'acknowledgeBy'->'explanation'->'uncoveredYears', '[]'::jsonb)) > 0)
+         OR jsonb_array_length(coalesce(n.state->'rectifyBy'->'explanation'->'uncoveredYears', '[]'::jsonb)) > 0)`,
+    );
+  }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notices n ${w}`, params);
   const rows = await db.query<Record<string, unknown>>(

@@ -39,7 +39,11 @@ export type Action =
   | 'audit.export'
   | 'notification.read'
   | 'notification.retry'
-  | 'notification.configure';
+  | 'notification.configure'
+  // Issue 12: calendar upkeep.
+  | 'calendar.read'
+  | 'calendar.edit'
+  | 'notice.recomputeDeadlines';
 
 export type Scope = 'all' | 'own_unit' | 'supervised';
 
@@ -111,6 +115,11 @@ export const POLICY: Record<Action, Grant[]> = {
   'audit.export': AUDITORS,
   // The directory (units, people) is for everyone in the organisation; contact details of other
   // units' people only for those who see all units (api/app.ts).
+  // Calendar upkeep (issue 12): everyone who sees all units reads the coverage; the office keeps
+  // the calendar and has the deadlines it affected recomputed.
+  'calendar.read': READ_ALL,
+  'calendar.edit': [{ role: 'office', scope: 'all' }],
+  'notice.recomputeDeadlines': [{ role: 'office', scope: 'all' }],
   'org.read': [
     ...READ_ALL,
     ...(['supervising_leader', 'first_responsible', 'direct_responsible', 'liaison', 'leadership_member'] as const).map((role) => ({

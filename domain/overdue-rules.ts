@@ -6,7 +6,7 @@
  */
 import type { Deadline } from './deadlines';
 import { activeEscalation, currentStep, type Escalation, type EscalationStep } from './escalation';
-import { isTerminal, nextTimer, type NoticeState } from './notice';
+import { isTerminal, nextTimer, RuleViolation, type NoticeState } from './notice';
 import { nextEscalationTimer } from './escalation';
 import { formatBeijingEn, formatBeijingZh } from './time';
 
@@ -78,6 +78,34 @@ export function keepAtTop(e: Escalation, now: string, decideBy: Deadline | undef
 /** Where a timed-out or lapsed step climbs from: the next level, or level 1 after an unassigned wait. */
 export function nextLevelAfter(step: EscalationStep): number {
   return step.assigneeId ? step.level + 1 : 1;
+}
+
+export interface RecomputedDeadlines {
+  acknowledgeBy?: Deadline;
+  rectifyBy?: Deadline;
+}
+
+/** The office has deadlines recomputed with the calendar as it is now: only open notices, only running deadlines. */
+export function checkRecomputeDeadlines(state: NoticeState, input: RecomputedDeadlines): void {
+  if (isTerminal(state.status)) throw new RuleViolation('invalid_state', '通知已结束，无需重新计算期限', 'The notice has ended; nothing to recompute');
+  if (!input.acknowledgeBy && !input.rectifyBy) throw new RuleViolation('invalid_input', '没有要重新计算的期限', 'No deadline to recompute');
+  if (input.acknowledgeBy && state.status !== 'issued') {
+    throw new RuleViolation('invalid_state', '通知已签收，签收期限不再适用', 'The notice is acknowledged; its acknowledgement deadline no longer applies');
+  }
+}
+
+/** Applies recomputed deadlines; a deadline that moved past now takes its overdue away. Returns before/after for the timeline. */
+export function applyRecomputedDeadlines(state: NoticeState, input: RecomputedDeadlines, now: string): Record<string, { from: string; to: string }> {
+  const changes: Record<string, { from: string; to: string }> = {};
+  for (const kind of ['acknowledgeBy', 'rectifyBy'] as const) {
+    const d = input[kind];
+    if (!d) continue;
+    changes[kind] = { from: state[kind].at, to: d.at };
+    state[kind] = d;
+    const overdueKind = kind === 'acknowledgeBy' ? 'acknowledge' : 'rectify';
+    if (state.overdue === overdueKind && Date.parse(d.at) > Date.parse(now)) state.overdue = null;
+  }
+  return changes;
 }
 
 /**

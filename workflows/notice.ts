@@ -61,7 +61,7 @@ import {
   startEscalation,
 } from '../domain/escalation';
 import { formatBeijingEn, formatBeijingZh } from '../domain/time';
-import { applyLeaderExtension, keepAtTop, nextLevelAfter } from '../domain/overdue-rules';
+import { applyLeaderExtension, applyRecomputedDeadlines, checkRecomputeDeadlines, keepAtTop, nextLevelAfter, type RecomputedDeadlines } from '../domain/overdue-rules';
 import { reviewPauseDeadline } from '../domain/review-pause';
 import {
   acknowledgeUpdate,
@@ -70,6 +70,7 @@ import {
   issuedUpdate,
   requestExtensionUpdate,
   reviewUpdate,
+  recomputeDeadlinesUpdate,
   stateQuery,
   submitRectificationUpdate,
   withdrawUpdate,
@@ -272,6 +273,23 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
         validate(() => {
           requireGrant(actor, 'notice.decideExtension', state.unitId);
           checkDecideExtension(state, actor, decision);
+        }),
+    },
+  );
+
+  setHandler(
+    recomputeDeadlinesUpdate,
+    async ({ actor, deadlines }) => {
+      const changes = applyRecomputedDeadlines(state, deadlines, nowIso());
+      await record('deadlines_recomputed', actor, changes);
+      await settleEscalation();
+      return state;
+    },
+    {
+      validator: ({ actor, deadlines }: { actor: Actor; deadlines: RecomputedDeadlines }) =>
+        validate(() => {
+          requireGrant(actor, 'notice.recomputeDeadlines', state.unitId);
+          checkRecomputeDeadlines(state, deadlines);
         }),
     },
   );

@@ -244,6 +244,14 @@ const PLANS: Record<string, Plan> = {
   'GET /api/audit': { ...none, query: '?pageSize=5' },
   'GET /api/audit/verify': none,
   'GET /api/audit/export': none,
+
+  // Issue 12: calendar upkeep (a year far ahead, test data only).
+  'GET /api/calendar': none,
+  'PUT /api/calendar/years/:year': {
+    cases: () => one({ facts: {}, shared: { year: '2099' } }),
+    body: () => ({ holidays: [{ date: '2099-01-01', name: '测试用假日 / test holiday' }], workdays: [] }),
+  },
+  'POST /api/notices/recompute-deadlines': { ...none, body: () => ({}) },
 };
 
 function fill(pattern: string, params: Params): string {
