@@ -24,7 +24,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type EndpointAccess = Action | 'public' | 'authenticated' | 'owner' | 'assignee';
 
 /** What the endpoint acts on; for item endpoints, whose unit the access table is asked about. */
-export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message';
+export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'calendar_year';
 
 export interface Endpoint {
   method: Method;
@@ -55,6 +55,7 @@ export const TARGETS: Record<Exclude<Target, 'none'>, { read: Action | 'owner'; 
   notification: { read: 'notification.read', concealed: false },
   robot: { read: 'notification.read', concealed: false },
   inbox_message: { read: 'owner', concealed: true },
+  calendar_year: { read: 'calendar.read', concealed: false },
 };
 
 const N = '/api/notices';
@@ -223,7 +224,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     method: 'PUT',
     path: '/api/calendar/years/:year',
     action: 'calendar.edit',
-    target: 'none',
+    target: 'calendar_year',
     summary: { zh: '录入一年的节假日和调休安排', en: "enter a year's holidays and make-up working days" },
   },
   {

@@ -102,7 +102,19 @@ const editBody = z.strictObject({
     .optional(),
   evidence: z.array(evidenceItem).max(20).optional(),
   noticeIds: z.array(noticeId).max(50).optional(),
+  /** Art. 8: individual and/or collective responsibility, who bears main and important leadership responsibility; with a reason. */
+  attribution: z
+    .strictObject({
+      reason: text(5000),
+      kinds: z.enum(['individual', 'collective', 'both']).optional(),
+      mainLeadership: z.array(personId).max(20).optional(),
+      importantLeadership: z.array(personId).max(50).optional(),
+    })
+    .optional(),
 });
+
+/** The unit's leadership at the time of the facts: who may bear leadership responsibility. */
+const LEADERSHIP_ROLES = ['first_responsible', 'principal', 'direct_responsible', 'leadership_member'] as const;
 
 const approveBody = z.strictObject({ comment: reason.optional() });
 const returnBody = z.strictObject({ reason: text(5000) });
@@ -347,9 +359,30 @@ export function proposalRoutes(deps: RouteDeps): Router {
         );
       }
     }
-    const { evidence, ...rest } = body;
+    let restore: ProposalState['attribution'] | undefined;
+    if (body.attribution) {
+      // Main and important leadership responsibility: only people on the unit's leadership when the facts happened.
+      const at = new Date(s.factsAt);
+      const leadership = new Set((await Promise.all(LEADERSHIP_ROLES.map((role) => getUnitRoleHolders(db, s.unitId, role, at)))).flat());
+      const named = [...(body.attribution.mainLeadership ?? []), ...(body.attribution.importantLeadership ?? [])];
+      const outside = named.filter((p) => !leadership.has(p));
+      if (outside.length) {
+        throw unprocessable(
+          `${outside.join('、')} 在事实发生时不是该单位领导班子成员`,
+          `${outside.join(', ')} did not sit on the unit's leadership team at the time of the facts`,
+        );
+      }
+      // To bring back a part an earlier edit left out: the default at the time of the facts.
+      const parties = s.attribution.individuals.filter((r) => r.responsibility === 'party_concerned').map((r) => r.personId);
+      if (body.attribution.kinds) restore = await attributionAtFacts(db, s.unitId, at, parties);
+    }
+    const { evidence, attribution, ...rest } = body;
     const prepared = evidence ? await prepareEvidence(evidence) : undefined;
-    const edit = { ...rest, ...(prepared ? { evidence: prepared.evidence } : {}) };
+    const edit = {
+      ...rest,
+      ...(prepared ? { evidence: prepared.evidence } : {}),
+      ...(attribution ? { attribution: { ...attribution, ...(restore ? { restore } : {}) } } : {}),
+    };
     // The workflow's own rule, on the proposal as recorded, before a file is stored: an edit it would
     // refuse (after submission, nothing to change) leaves nothing behind. Its validator still decides.
     checkEdit(s, actorFor(user(res), 'office'), edit);

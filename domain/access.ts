@@ -77,6 +77,7 @@ export const POLICY: Record<Action, Grant[]> = {
     { role: 'supervising_leader', scope: 'supervised' },
     ...UNIT_ACTORS,
     { role: 'leadership_member', scope: 'own_unit' },
+    { role: 'principal', scope: 'own_unit' },
   ],
   'notice.acknowledge': UNIT_ACTORS,
   'notice.report': UNIT_ACTORS,
@@ -100,6 +101,7 @@ export const POLICY: Record<Action, Grant[]> = {
     { role: 'supervising_leader', scope: 'supervised' },
     ...UNIT_ACTORS,
     { role: 'leadership_member', scope: 'own_unit' },
+    { role: 'principal', scope: 'own_unit' },
   ],
   // The notification outbox (deliveries, failures) and the robots: the office runs them; the
   // inspection and audit offices read.
@@ -122,7 +124,7 @@ export const POLICY: Record<Action, Grant[]> = {
   'notice.recomputeDeadlines': [{ role: 'office', scope: 'all' }],
   'org.read': [
     ...READ_ALL,
-    ...(['supervising_leader', 'first_responsible', 'direct_responsible', 'liaison', 'leadership_member'] as const).map((role) => ({
+    ...(['supervising_leader', 'first_responsible', 'direct_responsible', 'liaison', 'leadership_member', 'principal'] as const).map((role) => ({
       role,
       scope: 'all' as const,
     })),

@@ -28,6 +28,7 @@ export const MATRIX_ROLES: ReadonlyArray<{ role: Role; zh: string; en: string }>
   { role: 'direct_responsible', zh: '单位分管领导', en: 'unit direct responsible' },
   { role: 'liaison', zh: '联络员', en: 'liaison' },
   { role: 'leadership_member', zh: '班子成员', en: 'leadership member' },
+  { role: 'principal', zh: '院长/处长', en: 'unit principal' },
 ];
 
 const SCOPE_CELL: Record<Scope, string> = {

@@ -93,8 +93,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
   setHandler(
     proposalEditUpdate,
     async ({ actor, edit }) => {
+      const before = JSON.parse(JSON.stringify(state.attribution)) as ProposalState['attribution'];
       const changed = editProposal(state, edit);
-      await record('edited', actor, { changed });
+      // A change of the attribution is recorded with its reason and what it was before (Art. 8).
+      await record('edited', actor, {
+        changed,
+        ...(edit.attribution ? { attribution: { reason: edit.attribution.reason.trim(), kinds: edit.attribution.kinds ?? null, before, after: state.attribution } } : {}),
+      });
       return state;
     },
     {

@@ -43,6 +43,7 @@ const PEOPLE: ReadonlyArray<{ id: string; role: string; side: 'university' | 'cs
   { id: 'p-liu-yang', role: 'direct_responsible', side: 'cs (own unit)' },
   { id: 'p-li-na', role: 'liaison', side: 'cs (own unit)' },
   { id: 'p-liu-wei', role: 'leadership_member', side: 'cs (own unit)' },
+  { id: 'p-qian-hao', role: 'principal', side: 'cs (own unit)' },
   { id: 'p-sun-ming', role: 'first_responsible', side: 'ito (other unit)' },
   { id: 'p-gao-fang', role: 'direct_responsible', side: 'ito (other unit)' },
   { id: 'p-wu-lei', role: 'liaison', side: 'ito (other unit)' },
