@@ -50,6 +50,10 @@ export const envSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.url())),
+  /** Browser sessions (README "Sign-in"): unused this long, a session ends… */
+  SESSION_IDLE_TIMEOUT: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('30m'),
+  /** …and this long after sign-in it ends however much it is used. */
+  SESSION_ABSOLUTE_TIMEOUT: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('10h'),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('8h'),
   EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   // Notifications (README "Notifications"). Without SMTP_URL e-mail is off; in-app and robots work.
