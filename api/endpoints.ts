@@ -214,6 +214,20 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/auth/login', action: 'public', target: 'none', summary: { zh: '开始登录（转到统一身份认证）', en: 'start signing in (to the identity provider)' } },
   {
     method: 'GET',
+    path: '/api/auth/callback',
+    action: 'public',
+    target: 'none',
+    summary: { zh: 'OIDC 登录回调（授权码 + PKCE）', en: 'OIDC sign-in callback (authorization code + PKCE)' },
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/cas/callback',
+    action: 'public',
+    target: 'none',
+    summary: { zh: 'CAS 登录回调（校验服务票据）', en: 'CAS sign-in callback (validates the service ticket)' },
+  },
+  {
+    method: 'GET',
     path: '/api/auth/dev/people',
     action: 'public',
     target: 'none',

@@ -16,6 +16,8 @@ import { ROLE_LABELS } from '../domain/glossary';
 import { authenticate, AuthRefused, loadCurrentUser, type TokenService } from './auth';
 import type { CurrentUser } from './access';
 import { HttpError } from './errors';
+import type { OidcClientConfig } from './oidc-rp';
+import type { CasConfig } from './cas';
 
 export const SESSION_COOKIE = 'cyd_session';
 /** Binds a sign-in under way to the browser that started it (db/sessions.ts, login attempts). */
@@ -31,6 +33,10 @@ export interface SignInConfig {
   absoluteTimeoutSec: number;
   /** The embedded issuer is on: the development sign-in page (`/api/auth/dev/*`) exists. */
   embedded: boolean;
+  /** How browsers sign in with the university's identity provider, if at all. */
+  browser?: 'oidc' | 'cas';
+  oidc?: OidcClientConfig;
+  cas?: CasConfig;
 }
 
 /** For apps built without a sign-in configuration (API-only tests): no dev page, no provider. */

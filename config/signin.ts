@@ -2,21 +2,41 @@
  * The browser sign-in configuration (api/session.ts) from the validated environment
  * (config/env.ts; README "Configuration" and "Sign-in").
  */
-import type { Env } from './env';
+import { durationSec, type Env } from './env';
 import type { SignInConfig } from '../api/session';
 
-/** `30m`, `8h`, `7d` (the format env.ts checks) in seconds. */
-export function durationSeconds(v: string): number {
-  const m = /^(\d+)([smhd])$/.exec(v);
-  if (!m) throw new Error(`not a duration: ${v}`);
-  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
-}
-
 export function signInConfig(env: Env): SignInConfig {
+  const base = env.PUBLIC_URL.replace(/\/$/, '');
   return {
     publicUrl: env.PUBLIC_URL,
-    idleTimeoutSec: durationSeconds(env.SESSION_IDLE_TIMEOUT),
-    absoluteTimeoutSec: durationSeconds(env.SESSION_ABSOLUTE_TIMEOUT),
+    idleTimeoutSec: durationSec(env.SESSION_IDLE_TIMEOUT),
+    absoluteTimeoutSec: durationSec(env.SESSION_ABSOLUTE_TIMEOUT),
     embedded: env.AUTH_EMBEDDED,
+    browser: env.AUTH_BROWSER,
+    oidc:
+      env.AUTH_BROWSER === 'oidc' && env.OIDC_ISSUER && env.OIDC_CLIENT_ID
+        ? {
+            issuer: env.OIDC_ISSUER,
+            clientId: env.OIDC_CLIENT_ID,
+            clientSecret: env.OIDC_CLIENT_SECRET,
+            redirectUri: env.OIDC_REDIRECT_URI ?? `${base}/api/auth/callback`,
+            scopes: env.OIDC_SCOPES,
+            postLogoutRedirectUri: env.OIDC_POST_LOGOUT_REDIRECT_URI ?? `${base}/`,
+            subjectClaim: env.OIDC_SUBJECT_CLAIM,
+            personMatch: env.OIDC_PERSON_MATCH,
+            algorithms: env.OIDC_ALGORITHMS,
+            clockToleranceSec: env.OIDC_CLOCK_SKEW_SECONDS,
+            jwksUrl: env.OIDC_JWKS_URL,
+          }
+        : undefined,
+    cas:
+      env.AUTH_BROWSER === 'cas' && env.CAS_BASE_URL
+        ? {
+            baseUrl: env.CAS_BASE_URL,
+            serviceUrl: `${base}/api/auth/cas/callback`,
+            userAttribute: env.CAS_USER_ATTRIBUTE,
+            personMatch: env.CAS_PERSON_MATCH,
+          }
+        : undefined,
   };
 }

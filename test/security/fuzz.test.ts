@@ -605,6 +605,8 @@ const SPECS: Record<string, Spec> = {
 
   'GET /api/auth/config': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/auth/login': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/callback': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/cas/callback': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/auth/dev/people': { as: OFFICE, params: () => ({}), body: 'none' },
   'POST /api/auth/dev/signin': {
     as: OFFICE,

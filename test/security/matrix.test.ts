@@ -240,6 +240,9 @@ const PLANS: Record<string, Plan> = {
   'GET /api/auth/config': none,
   // No identity provider in this stack: starting a sign-in goes to the web UI's dev sign-in page.
   'GET /api/auth/login': { ...none, redirects: true },
+  // Without a sign-in under way (and no provider here), to the sign-in page with an error code.
+  'GET /api/auth/callback': { ...none, redirects: true, query: '?code=x&state=y' },
+  'GET /api/auth/cas/callback': { ...none, redirects: true, query: '?ticket=ST-1' },
   'GET /api/auth/dev/people': none,
   'POST /api/auth/dev/signin': { ...none, body: () => ({ personId: 'p-li-na' }) },
   'GET /api/auth/session': none,
