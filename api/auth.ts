@@ -5,6 +5,8 @@
  *   claim (e.g. the staff number) names the person;
  * - the embedded issuer (HS256, key under DATA_DIR) for development, demos and tests:
  *   `npm run -s token -- <personId>`; it can be switched off in production (AUTH_EMBEDDED=false).
+ * Browsers sign in differently (api/session.ts): a session cookie, checked there, with these tokens
+ * never reaching the browser.
  * Roles never come from a token: they are looked up in the organisation on every request. A refused
  * token is a 401 whose body says only that; the reason goes to the log and the audit trail.
  */

@@ -195,6 +195,12 @@ test('sessions expire when idle and at their absolute end, and use moves the idl
   expect((await s.db.query<{ ended_reason: string }>('SELECT ended_reason FROM auth_sessions WHERE id_hash = $1', [otherHash])).rows[0].ended_reason).toBe(
     'expired',
   );
+
+  // A week past its end, a session's row (and whatever tokens it held) goes at the next sign-in.
+  await s.db.query(`UPDATE auth_sessions SET expires_at = now() - interval '8 days' WHERE id_hash = $1`, [otherHash]);
+  await devSignIn(s.app, 'p-liu-yang');
+  expect((await s.db.query('SELECT 1 FROM auth_sessions WHERE id_hash = $1', [otherHash])).rows).toHaveLength(0);
+  expect((await s.db.query('SELECT 1 FROM auth_sessions WHERE id_hash = $1', [hash])).rows).toHaveLength(1);
 });
 
 test('unknown or malformed cookies are refused and cleared; being signed out is a quiet 401 on the session probe', async () => {
