@@ -57,9 +57,9 @@ export class AuthRefused extends HttpError {
     const session = reason.startsWith('session_');
     super(
       401,
-      reason === 'missing_token' ? '请先登录（缺少 Bearer 令牌）' : session ? '登录已失效，请重新登录' : '身份令牌无效或已过期，请重新登录',
+      reason === 'missing_token' ? '请先登录（缺少登录会话或 Bearer 令牌）' : session ? '登录已失效，请重新登录' : '身份令牌无效或已过期，请重新登录',
       reason === 'missing_token'
-        ? 'Sign in first (no Bearer token)'
+        ? 'Sign in first (no session cookie or Bearer token)'
         : session
           ? 'Your session has ended or expired; sign in again'
           : 'The token is not valid or has expired; sign in again',
