@@ -19,3 +19,31 @@ export interface RenderedMessage {
   subject: string;
   body: string;
 }
+
+/** The messages about a notice (one template file per kind and locale). */
+export type MessageKind =
+  | 'new_notice'
+  | 'reminder'
+  | 'overdue'
+  | 'acknowledged'
+  | 'report_submitted'
+  | 'review_outcome'
+  | 'extension_requested'
+  | 'extension_decided'
+  | 'withdrawn'
+  | 'decision_needed'
+  | 'escalated'
+  | 'escalation_reminder'
+  | 'escalation_decided'
+  | 'escalation_ended';
+
+/** The messages about an accountability proposal. */
+export type ProposalMessageKind =
+  | 'proposal_drafted'
+  | 'proposal_approval_requested'
+  | 'proposal_returned'
+  | 'proposal_submitted'
+  | 'proposal_approved'
+  | 'proposal_decided'
+  | 'proposal_closed'
+  | 'proposal_reminder';

@@ -5,16 +5,9 @@
  */
 import { BODY_LABELS, DECISION_LABELS, TRIGGER_LABELS, type Body, type DecisionKind, type Trigger } from './accountability';
 import { formatBeijingEn, formatBeijingZh } from './time';
+import type { ProposalMessageKind } from './messages';
 
-export type ProposalMessageKind =
-  | 'proposal_drafted'
-  | 'proposal_approval_requested'
-  | 'proposal_returned'
-  | 'proposal_submitted'
-  | 'proposal_approved'
-  | 'proposal_decided'
-  | 'proposal_closed'
-  | 'proposal_reminder';
+export type { ProposalMessageKind } from './messages';
 
 export interface ProposalMessageContext {
   proposalId: string;

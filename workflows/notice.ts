@@ -14,7 +14,8 @@ import {
   ParentClosePolicy,
   startChild,
 } from '@temporalio/workflow';
-import type { NoticeActivities, NoticeEvent, NoticeEventType, NotifyRequest, ProposalActivities } from '../activities/types';
+import type { NoticeActivities, NotifyRequest, ProposalActivities } from '../activities/types';
+import type { NoticeEvent, NoticeEventType } from '../domain/events';
 import {
   type Actor,
   type ExtensionDecisionInput,

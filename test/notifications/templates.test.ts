@@ -6,17 +6,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MessageKind } from '../../activities/types';
+import type { MessageKind } from '../../domain/messages';
 import {
   TEMPLATES_DIR,
   TemplateError,
   compile,
-  formatLocalTime,
   loadTemplates,
   renderCommon,
   renderMessage,
   renderTemplate,
 } from '../../notifications/render';
+import { formatLocalTime } from '../../domain/time';
 
 const KINDS: MessageKind[] = [
   'new_notice',
