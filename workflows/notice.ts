@@ -3,15 +3,26 @@
  * human actions arrive as updates (validated first, so a refused action fails at once with a clear
  * message), deadlines and reminders are durable timers, and every transition is recorded in the
  * database through an idempotent activity before the update returns — so the API can answer with
- * what it reads back. Escalation is notice-escalation.ts; the update registrations go through
- * onAction (actions.ts).
+ * what it reads back.
  */
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  allHandlersFinished,
+  ParentClosePolicy,
+  startChild,
+} from '@temporalio/workflow';
 import type { NoticeActivities, NotifyRequest, ProposalActivities } from '../activities/types';
 import type { NoticeEvent, NoticeEventType } from '../domain/events';
 import {
   type Actor,
+  type ExtensionDecisionInput,
+  type ExtensionInput,
   type NoticeInput,
+  type RectificationReport,
+  type ReviewInput,
   type NoticeState,
   type TimerEvent,
   SYSTEM_ACTOR,
@@ -32,8 +43,23 @@ import {
   submitRectification,
   withdraw,
 } from '../domain/notice';
-import { activeEscalation, checkEscalationDecision, nextEscalationTimer } from '../domain/escalation';
 import { dueBecause, explicitDeadline } from '../domain/explicit-deadline';
+import { requireGrant } from '../domain/access';
+import {
+  type Escalation,
+  type EscalationDecisionInput,
+  type EscalationEndReason,
+  type EscalationTimer,
+  activeEscalation,
+  checkEscalationDecision,
+  climb,
+  currentStep,
+  endEscalation,
+  leadersAsked,
+  nextEscalationTimer,
+  recordDecision,
+  startEscalation,
+} from '../domain/escalation';
 import {
   acknowledgeUpdate,
   decideEscalationUpdate,
@@ -45,17 +71,26 @@ import {
   submitRectificationUpdate,
   withdrawUpdate,
 } from './definitions';
-import { RECORD_ACTIVITY_OPTIONS } from './common';
-import { onAction } from './actions';
-import { noticeEscalation } from './notice-escalation';
+import { RECORD_ACTIVITY_OPTIONS, validate } from './common';
 import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes';
+import { proposalWorkflow } from './proposal';
+import { proposalWorkflowId } from './proposal-definitions';
 
 const acts = proxyActivities<NoticeActivities & Pick<ProposalActivities, 'prepareProposal'>>(RECORD_ACTIVITY_OPTIONS);
 
-const nowIso = (): string => new Date().toISOString();
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
 
 const SENT_BACK = { zh: '审核退回时重新指定', en: 'Set anew when the report was sent back' };
 const EXTENSION_APPROVED = { zh: '领导小组办公室批准延期', en: 'Extension approved by the office' };
+
+function endReasonFor(state: NoticeState): EscalationEndReason {
+  if (state.status === 'closed') return 'rectification_accepted';
+  if (state.status === 'withdrawn') return 'withdrawn';
+  return 'back_on_time';
+}
 
 export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
   const state = initialState(input);
@@ -75,90 +110,122 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     ]);
     return recording;
   }
+
   async function notify(kind: NotifyRequest['kind'], audience: NotifyRequest['audience'], params: NotifyRequest['params'] = {}) {
     await acts.notify({ key: `${state.id}#${state.version}:${kind}`, kind, noticeId: state.id, audience, params });
   }
-  const unitContacts = (): NotifyRequest['audience'] => [{ unitId: state.unitId, unitRoles: ['liaison', 'direct_responsible'] }];
+
+  const unitContacts = (): NotifyRequest['audience'] => [
+    { unitId: state.unitId, unitRoles: ['liaison', 'direct_responsible'] },
+  ];
   const office = (): NotifyRequest['audience'] => [{ universityRoles: ['office'] }];
-  const escalation = noticeEscalation({ state, input, acts, record, notify, unitContacts, office, now: nowIso });
-  const scope = { state: () => state, unitId: () => state.unitId };
 
   setHandler(stateQuery, () => state);
+
   setHandler(issuedUpdate, async () => {
     await condition(() => issuedRecorded);
     return state;
   });
 
-  // 签收 — the unit acknowledges.
-  onAction(acknowledgeUpdate, scope, {
-    grant: 'notice.acknowledge',
-    check: ({ actor }) => checkAcknowledge(state, actor),
-    apply: async ({ actor }) => {
+  setHandler(
+    acknowledgeUpdate,
+    async ({ actor }) => {
       acknowledge(state, actor, nowIso());
       await record('acknowledged', actor);
       await notify('acknowledged', office());
-      await escalation.settle();
+      await settleEscalation();
+      return state;
     },
-  });
+    { validator: ({ actor }: { actor: Actor }) => validate(() => {
+          requireGrant(actor, 'notice.acknowledge', state.unitId);
+          checkAcknowledge(state, actor);
+        }) },
+  );
 
-  // 提交整改报告 — the unit reports with evidence.
-  onAction(submitRectificationUpdate, scope, {
-    grant: 'notice.report',
-    check: ({ actor, report }) => checkSubmitRectification(state, actor, report),
-    apply: async ({ actor, report }) => {
+  setHandler(
+    submitRectificationUpdate,
+    async ({ actor, report }) => {
       const r = submitRectification(state, actor, report, nowIso());
       await record('rectification_submitted', actor, { round: r.round, evidence: r.evidence.length });
       await notify('report_submitted', office(), { round: r.round });
+      return state;
     },
-  });
+    {
+      validator: ({ actor, report }: { actor: Actor; report: RectificationReport }) =>
+        validate(() => {
+          requireGrant(actor, 'notice.report', state.unitId);
+          checkSubmitRectification(state, actor, report);
+        }),
+    },
+  );
 
-  // 审核 — the office accepts (closed) or sends back, optionally with a new deadline.
-  onAction(reviewUpdate, scope, {
-    grant: 'notice.review',
-    check: ({ actor, review: input }) => checkReview(state, actor, input, Date.now()),
-    apply: async ({ actor, review: input }) => {
+  setHandler(
+    reviewUpdate,
+    async ({ actor, review: input }) => {
       const now = nowIso();
       const newDeadline =
-        input.decision === 'reject' && input.rectifyBy ? explicitDeadline(input.rectifyBy, 'explicit', now, dueBecause(SENT_BACK)) : undefined;
+        input.decision === 'reject' && input.rectifyBy
+          ? explicitDeadline(input.rectifyBy, 'explicit', now, dueBecause(SENT_BACK))
+          : undefined;
       review(state, actor, input, now, newDeadline);
-      await record(input.decision === 'accept' ? 'review_accepted' : 'review_rejected', actor, {
+      const accepted = input.decision === 'accept';
+      await record(accepted ? 'review_accepted' : 'review_rejected', actor, {
         round: state.rectifications.length,
         comment: input.comment ?? '',
         ...(newDeadline ? { rectifyBy: newDeadline.at } : {}),
       });
-      await notify('review_outcome', unitContacts(), { decision: input.decision, comment: input.comment ?? '', rectifyBy: state.rectifyBy.at });
-      await escalation.settle();
+      await notify('review_outcome', unitContacts(), {
+        decision: input.decision,
+        comment: input.comment ?? '',
+        rectifyBy: state.rectifyBy.at,
+      });
+      await settleEscalation();
+      return state;
     },
-  });
+    {
+      validator: ({ actor, review: input }: { actor: Actor; review: ReviewInput }) =>
+        validate(() => {
+          requireGrant(actor, 'notice.review', state.unitId);
+          checkReview(state, actor, input, Date.now());
+        }),
+    },
+  );
 
-  // 撤回 — the office withdraws the notice.
-  onAction(withdrawUpdate, scope, {
-    grant: 'notice.withdraw',
-    check: ({ actor, reason }) => checkWithdraw(state, actor, reason),
-    apply: async ({ actor, reason }) => {
+  setHandler(
+    withdrawUpdate,
+    async ({ actor, reason }) => {
       withdraw(state, actor, reason, nowIso());
       await record('withdrawn', actor, { reason });
       await notify('withdrawn', unitContacts(), { reason });
-      await escalation.settle();
+      await settleEscalation();
+      return state;
     },
-  });
+    { validator: ({ actor, reason }: { actor: Actor; reason: string }) => validate(() => {
+          requireGrant(actor, 'notice.withdraw', state.unitId);
+          checkWithdraw(state, actor, reason);
+        }) },
+  );
 
-  // 申请延期 — the unit asks for more time.
-  onAction(requestExtensionUpdate, scope, {
-    grant: 'notice.requestExtension',
-    check: ({ actor, request }) => checkRequestExtension(state, actor, request, Date.now()),
-    apply: async ({ actor, request }) => {
+  setHandler(
+    requestExtensionUpdate,
+    async ({ actor, request }) => {
       const req = requestExtension(state, actor, request, nowIso());
       await record('extension_requested', actor, { requestId: req.id, until: req.until, reason: req.reason });
       await notify('extension_requested', office(), { until: req.until, reason: req.reason });
+      return state;
     },
-  });
+    {
+      validator: ({ actor, request }: { actor: Actor; request: ExtensionInput }) =>
+        validate(() => {
+          requireGrant(actor, 'notice.requestExtension', state.unitId);
+          checkRequestExtension(state, actor, request, Date.now());
+        }),
+    },
+  );
 
-  // 审批延期 — the office approves (the deadline moves, running timers follow) or denies.
-  onAction(decideExtensionUpdate, scope, {
-    grant: 'notice.decideExtension',
-    check: ({ actor, decision }) => checkDecideExtension(state, actor, decision),
-    apply: async ({ actor, decision }) => {
+  setHandler(
+    decideExtensionUpdate,
+    async ({ actor, decision }) => {
       const now = nowIso();
       const pending = state.extensions.find((e) => e.id === decision.requestId)!;
       const newDeadline =
@@ -169,38 +236,215 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
         until: req.until,
         comment: req.comment ?? '',
       });
-      await notify('extension_decided', unitContacts(), { decision: decision.decision, until: req.until, comment: req.comment ?? '' });
-      await escalation.settle();
+      await notify('extension_decided', unitContacts(), {
+        decision: decision.decision,
+        until: req.until,
+        comment: req.comment ?? '',
+      });
+      await settleEscalation();
+      return state;
     },
-  });
+    {
+      validator: ({ actor, decision }: { actor: Actor; decision: ExtensionDecisionInput }) =>
+        validate(() => {
+          requireGrant(actor, 'notice.decideExtension', state.unitId);
+          checkDecideExtension(state, actor, decision);
+        }),
+    },
+  );
 
-  // 领导决定 — the leader at the current level (or a delegate) decides; the rule checks who may.
-  onAction(decideEscalationUpdate, scope, {
-    check: ({ actor, decision }) => checkEscalationDecision(state, actor, decision, state.escalationPlan, Date.now()),
-    apply: ({ actor, decision }) => escalation.decide(actor, decision),
-  });
-
-  /** A deadline's reminder, or the deadline passing: overdue, and escalation starts. */
   async function fire(timer: TimerEvent): Promise<void> {
-    const deadline = timer.deadline === 'acknowledge' ? state.acknowledgeBy : state.rectifyBy;
     if (timer.kind === 'reminder') {
       state.remindersSent.push(timer.key);
+      const deadline = timer.deadline === 'acknowledge' ? state.acknowledgeBy : state.rectifyBy;
       await record('reminder_sent', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at });
       await notify('reminder', unitContacts(), { deadline: timer.deadline, due: deadline.at });
       return;
     }
     if (!markOverdue(state, timer.deadline)) return;
+    const deadline = timer.deadline === 'acknowledge' ? state.acknowledgeBy : state.rectifyBy;
     await record('overdue', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at });
     await notify('overdue', [...unitContacts(), ...office()], { deadline: timer.deadline, due: deadline.at });
-    await escalation.onOverdue(timer.deadline);
+    await onOverdue(timer.deadline);
   }
 
-  // 下发 — issued: recorded, the unit told.
-  await record('issued', input.issuedBy, { acknowledgeBy: state.acknowledgeBy, rectifyBy: state.rectifyBy });
+  // ---- Escalation up the leadership chain ----
+
+  /** A missed deadline starts an escalation at level 1, unless one is already running. */
+  async function onOverdue(kind: TimerEvent['deadline']): Promise<void> {
+    if (activeEscalation(state)) return;
+    const e = startEscalation(state, kind, nowIso());
+    await escalateFrom(e, 1);
+  }
+
+  /** Reaches the next level from `fromLevel`, resolving who holds each role right now. */
+  async function escalateFrom(e: Escalation, fromLevel: number): Promise<void> {
+    const plan = state.escalationPlan;
+    const { resolved, decideBy } = await acts.planEscalation({
+      unitId: state.unitId,
+      fromLevel,
+      decideWithin: plan.decideWithin,
+      workingDays: plan.workingDays,
+      allowDelegates: plan.allowDelegates ?? false,
+    });
+    if (e.status === 'ended') return; // ended meanwhile (e.g. the report was accepted)
+    const now = nowIso();
+    const before = e.steps.length;
+    const step = climb(e, resolved, now, () => decideBy);
+    const skipped = e.steps
+      .slice(before)
+      .filter((x) => x.outcome.startsWith('skipped'))
+      .map((x) => ({ level: x.level, role: x.role, assigneeId: x.assigneeId, outcome: x.outcome }));
+    if (!step) {
+      endEscalation(e, 'chain_exhausted', now);
+      await record('escalation_ended', SYSTEM_ACTOR, { escalationId: e.id, reason: 'chain_exhausted', skipped });
+      await notify('escalation_ended', [...office(), { personIds: leadersAsked(e) }], { reason: 'chain_exhausted', escalationId: e.id });
+      return;
+    }
+    await record('escalated', SYSTEM_ACTOR, {
+      escalationId: e.id,
+      level: step.level,
+      role: step.role,
+      assigneeId: step.assigneeId,
+      ...(step.delegateIds?.length ? { delegateIds: step.delegateIds } : {}),
+      decideBy: step.decideBy?.at ?? null,
+      skipped,
+    });
+    await notify('decision_needed', [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], {
+      escalationId: e.id,
+      level: step.level,
+      decideBy: step.decideBy?.at ?? null,
+    });
+    await notify('escalated', unitContacts(), { escalationId: e.id, level: step.level });
+  }
+
+  /** Ends the running escalation once the notice is on time again, closed or withdrawn. */
+  async function settleEscalation(reason?: EscalationEndReason, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+    const e = activeEscalation(state);
+    if (!e) return;
+    if (!reason && !isTerminal(state.status) && state.overdue !== null) return;
+    const why = reason ?? endReasonFor(state);
+    endEscalation(e, why, nowIso());
+    await record('escalation_ended', actor, { escalationId: e.id, reason: why, proposalId: e.proposalId ?? null });
+    await notify('escalation_ended', [{ personIds: leadersAsked(e) }], { escalationId: e.id, reason: why });
+  }
+
+  /**
+   * A leader at level 3–5 proposes accountability: the proposal gets its own workflow, started as
+   * a child that outlives this notice (ABANDON), with the attribution computed from the
+   * organisation as it was when the deadline was missed.
+   */
+  async function proposeAccountability(e: Escalation, actor: Actor, comment: string): Promise<string> {
+    const step = e.steps[e.steps.length - 1];
+    const factsAt = e.startedAt;
+    const { id, attribution } = await acts.prepareProposal({
+      unitId: state.unitId,
+      factsAt,
+      partiesConcerned: [],
+      sourceKey: `escalation:${e.id}`,
+      // Proposal numbers carry the same deployment prefix as the notice's (HEU-2026-0001 → HEU-P2026-0001).
+      idPrefix: /^([A-Z][A-Z0-9]{0,9})-\d{4}-/.exec(state.id)?.[1],
+    });
+    await startChild(proposalWorkflow, {
+      workflowId: proposalWorkflowId(id),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          id,
+          unitId: state.unitId,
+          trigger: 'concealment_or_unrectified',
+          facts: `${comment}\n（整改通知 ${state.id}「${state.title}」逾期未整改，经第${step.level}级领导提出问责。）`,
+          factsAt,
+          noticeIds: [state.id],
+          evidence: state.rectifications.flatMap((r) => r.evidence.map((x) => ({ name: x.name, sha256: x.sha256 }))),
+          origin: { kind: 'escalation', noticeId: state.id, level: step.level, leaderId: actor.id },
+          attribution,
+          createdAt: nowIso(),
+          createdBy: { id: actor.id, name: actor.name },
+          timing: input.proposalTiming,
+        },
+      ],
+    });
+    return id;
+  }
+
+  async function fireEscalation(timer: EscalationTimer): Promise<void> {
+    const e = activeEscalation(state)!;
+    const step = currentStep(e)!;
+    if (timer.kind === 'decision_reminder') {
+      (step.remindersSent ??= []).push(timer.offsetMs);
+      await record('escalation_reminder', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, assigneeId: step.assigneeId });
+      await notify('escalation_reminder', [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], {
+        escalationId: e.id,
+        level: step.level,
+        decideBy: step.decideBy?.at ?? null,
+      });
+      return;
+    }
+    if (timer.kind === 'decision_timeout') {
+      step.outcome = 'timed_out';
+      await record('escalation_timed_out', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, assigneeId: step.assigneeId });
+    } else {
+      step.outcome = 'decided';
+      await record('supervision_lapsed', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, until: e.superviseUntil ?? null });
+    }
+    await escalateFrom(e, step.level + 1);
+  }
+
+  setHandler(
+    decideEscalationUpdate,
+    async ({ actor, decision }) => {
+      const e = state.escalations.find((x) => x.id === decision.escalationId)!;
+      const now = nowIso();
+      const step = recordDecision(e, actor, decision, now);
+      const data = {
+        escalationId: e.id,
+        level: step.level,
+        decision: decision.decision,
+        until: step.decision?.until ?? null,
+        comment: step.decision?.comment ?? '',
+        ...(step.decision?.onBehalfOf ? { onBehalfOf: step.decision.onBehalfOf } : {}),
+      };
+      switch (decision.decision) {
+        case 'supervise':
+          await record('escalation_decided', actor, data);
+          await notify('escalation_decided', unitContacts(), data);
+          break;
+        case 'escalate':
+          await record('escalation_decided', actor, data);
+          await escalateFrom(e, step.level + 1);
+          break;
+        case 'extend':
+          state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, dueBecause({
+            zh: `第${step.level}级领导决定延期`,
+            en: `Extended by the level ${step.level} leader`,
+          }));
+          if (state.overdue === 'rectify') state.overdue = null;
+          await record('escalation_decided', actor, data);
+          await notify('escalation_decided', unitContacts(), data);
+          await settleEscalation('extended', actor);
+          break;
+        case 'propose_accountability':
+          await record('escalation_decided', actor, data);
+          e.proposalId = await proposeAccountability(e, actor, step.decision!.comment);
+          await settleEscalation('accountability_proposed', actor);
+          break;
+      }
+      return state;
+    },
+    {
+      validator: ({ actor, decision }: { actor: Actor; decision: EscalationDecisionInput }) =>
+        validate(() => checkEscalationDecision(state, actor, decision, state.escalationPlan, Date.now())),
+    },
+  );
+
+  await record('issued', input.issuedBy, {
+    acknowledgeBy: state.acknowledgeBy,
+    rectifyBy: state.rectifyBy,
+  });
   issuedRecorded = true;
   await notify('new_notice', unitContacts(), { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
 
-  // Until closed or withdrawn: wait for the next timer (the notice's or the escalation's) or a change.
   while (!isTerminal(state.status)) {
     const seen = state.version;
     const timer = nextTimer(state);
@@ -212,7 +456,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     }
     const wait = next.at - Date.now();
     if (wait > 0 && (await condition(() => state.version !== seen, wait))) continue;
-    if (next === escTimer) await escalation.fire(escTimer);
+    if (next === escTimer) await fireEscalation(escTimer);
     else await fire(next as TimerEvent);
   }
 
