@@ -14,6 +14,7 @@ import { createLoginAttempt, endSession, randomSecret, takeLoginAttempt, type Id
 import { findPersonByClaim, listPeople, listUnits } from '../db/org';
 import { ROLE_LABELS, ROLES, type Role } from '../domain/glossary';
 import type { CurrentUser } from './access';
+import { user } from './http';
 import { HttpError } from './errors';
 import { signInLimit, type LimitsConfig } from './limits';
 import {
@@ -322,7 +323,7 @@ export function sessionRoutes(deps: SignInDeps): Router {
   const oidc = oidcClientOf(cfg);
 
   r.get('/session', (_req, res) => {
-    res.json(sessionView(res.locals.user as CurrentUser, res.locals.session as Session | undefined, cfg));
+    res.json(sessionView(user(res), res.locals.session as Session | undefined, cfg));
   });
 
   r.post('/signout', async (req, res) => {

@@ -16,7 +16,7 @@ import { loadCalendarOverrides, loadPolicy, projectFile } from '../config/files'
 import { createPrcCalendar, type WorkCalendar } from '../domain/calendar';
 import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
-import { signInConfig } from '../config/signin';
+import { signInConfig } from './signin';
 import { createApp } from '../api/app';
 import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';

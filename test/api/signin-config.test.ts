@@ -1,6 +1,6 @@
 /** Browser sign-in settings in the environment (config/signin.ts), and where a sign-in may return to. */
 import { ConfigError, parseEnv } from '../../config/env';
-import { signInConfig } from '../../config/signin';
+import { signInConfig } from '../../app/signin';
 import { safeReturnTo } from '../../api/signin-routes';
 
 test('defaults: dev sign-in only, 30 minutes idle, 10 hours at most', () => {

@@ -1,8 +1,8 @@
 /**
  * The browser sign-in configuration (api/session.ts) from the validated environment
- * (config/env.ts; README "Configuration" and "Sign-in").
+ * (config/env.ts; README "Configuration" and "Sign-in"), for the composition root.
  */
-import { durationSec, type Env } from './env';
+import { durationSec, type Env } from '../config/env';
 import type { SignInConfig } from '../api/session';
 
 export function signInConfig(env: Env): SignInConfig {
