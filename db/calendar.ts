@@ -1,14 +1,12 @@
 /**
  * The calendar years the office entered (calendar_years), and keeping a process's live calendar in
  * step with them: the API reloads at once after a change, every process checks now and then for
- * changes made elsewhere. Also the yearly warning in the office's inbox (once per year).
+ * changes made elsewhere.
  */
 import type { Db, Queryable } from './client';
 import { appendAudit } from './audit';
-import { getPeople, getUniversityRoleHolders } from './org';
 import { iso } from './rows';
-import { enqueueNotifications } from '../notifications/outbox';
-import { calendarWarning, calendarWarningMessage, type CalendarYearInput, type EnteredYear, type LiveCalendar } from '../domain/calendar-upkeep';
+import type { CalendarYearInput, EnteredYear, LiveCalendar } from '../domain/calendar-upkeep';
 
 export async function getEnteredYears(db: Queryable): Promise<EnteredYear[]> {
   const rows = await db.query<{ year: number; holidays: unknown; workdays: unknown; entered_by: string; entered_at: unknown }>(
@@ -60,27 +58,4 @@ export function watchCalendar(db: Db, calendar: LiveCalendar, everyMs = 60_000, 
   const t = setInterval(() => void refreshCalendar(db, calendar).catch(onError), everyMs);
   t.unref();
   return { stop: () => clearInterval(t) };
-}
-
-/**
- * From 1 November until next year is covered: a message in the office's inbox, once per year (the
- * key makes a repeat write nothing). Returns the year warned about, or null.
- */
-export async function warnOfficeOfCalendar(db: Db, calendar: LiveCalendar, publicUrl: string, now: Date = new Date()): Promise<number | null> {
-  const w = calendarWarning(now, calendar);
-  if (!w) return null;
-  const office = await getPeople(db, await getUniversityRoleHolders(db, 'office', now));
-  const link = `${publicUrl.replace(/\/$/, '')}/calendar`;
-  await enqueueNotifications(db, {
-    key: `calendar-uncovered:${w.year}`,
-    kind: 'calendar_uncovered',
-    category: 'decision_needed',
-    ref: null,
-    unitId: null,
-    link,
-    recipients: office,
-    render: (locale) => calendarWarningMessage(w, locale, link),
-    eventAt: now,
-  });
-  return w.year;
 }

@@ -5,7 +5,8 @@
  * (422 at the API).
  */
 import type { WorkCalendar } from './calendar';
-import { explicitDeadline, type Deadline } from './deadlines';
+import type { Deadline } from './deadlines';
+import { explicitDeadline } from './explicit-deadline';
 import { durationMs, parseDuration } from './duration';
 import type { EscalationPlan } from './escalation';
 import { RuleViolation, type ReminderPlan } from './notice';
@@ -66,8 +67,10 @@ export function planNotice(args: {
 }): NoticePlan {
   const { policy, severity, now, calendar } = args;
   const sev = policy.severities[severity];
-  const explicitAck = args.acknowledgeBy ? explicitDeadline(new Date(args.acknowledgeBy), 'explicit', now, SET_BY_OFFICE.acknowledge) : undefined;
-  const explicitRect = args.rectifyBy ? explicitDeadline(new Date(args.rectifyBy), 'explicit', now, SET_BY_OFFICE.rectify) : undefined;
+  const set = (at: string, what: { zh: string; en: string }) =>
+    explicitDeadline(at, 'explicit', now.toISOString(), (due) => ({ zh: `${what.zh}：${due.zh}`, en: `${what.en}: ${due.en}` }));
+  const explicitAck = args.acknowledgeBy ? set(args.acknowledgeBy, SET_BY_OFFICE.acknowledge) : undefined;
+  const explicitRect = args.rectifyBy ? set(args.rectifyBy, SET_BY_OFFICE.rectify) : undefined;
   for (const [name, d] of [['acknowledgeBy', explicitAck], ['rectifyBy', explicitRect]] as const) {
     if (d && Date.parse(d.at) <= now.getTime()) throw new RuleViolation('invalid_input', `${name} 必须晚于当前时间`, `${name} must be in the future`);
   }

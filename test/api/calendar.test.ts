@@ -7,7 +7,7 @@
  */
 import request from 'supertest';
 import { isPlainWeekday, addDays, localDate } from '../../domain/calendar';
-import { warnOfficeOfCalendar } from '../../db/calendar';
+import { warnOfficeOfCalendar } from '../../notifications/calendar-warning';
 import { fastPolicy, startStack, type Stack } from '../support/stack';
 
 const OFFICE = 'p-chen-jing';

@@ -15,10 +15,12 @@ import { importOrg, isOrgEmpty, loadOrgFile } from '../db/org';
 import { loadCalendarOverrides, loadPolicy, projectFile } from '../config/files';
 import { DEFAULT_CALENDAR_OVERRIDES_PATH, type WorkCalendar } from '../domain/calendar';
 import { createLiveCalendar } from '../domain/calendar-upkeep';
-import { refreshCalendar, warnOfficeOfCalendar, watchCalendar } from '../db/calendar';
+import { refreshCalendar, watchCalendar } from '../db/calendar';
+import { warnOfficeOfCalendar } from '../notifications/calendar-warning';
 import { isLiveCalendar } from '../api/calendar';
 import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
+import { signInConfig } from './signin';
 import { createApp } from '../api/app';
 import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';
@@ -169,6 +171,7 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
       authFailuresPer15Min: env.AUTH_FAILURES_PER_15_MIN,
       corsOrigins: env.CORS_ORIGINS,
     },
+    signIn: signInConfig(env),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
