@@ -13,6 +13,7 @@ import type { NoticeState } from '../domain/notice';
 import type { WorkCalendar } from '../domain/calendar';
 import { computeDeadline } from '../domain/deadlines';
 import { levelsFrom, currentStep, leadersAsked } from '../domain/escalation';
+import { storableJson } from '../domain/text';
 import type { NoticeActivities, NoticeEvent, NotifyRequest } from './types';
 
 export interface ActivityDeps {
@@ -24,7 +25,11 @@ export interface ActivityDeps {
 }
 
 export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps): NoticeActivities {
-  return {
+  const activities: NoticeActivities = {
+    async recordNotIssued({ state, event }) {
+      await activities.recordNoticeEvent({ state: storableJson(state), event: storableJson(event) });
+    },
+
     async recordNoticeEvent({ state, event }: { state: NoticeState; event: NoticeEvent }) {
       await db.tx(async (q) => {
         await q.query(
@@ -174,4 +179,5 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
       return { recipients: people.length };
     },
   };
+  return activities;
 }

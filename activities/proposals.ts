@@ -11,6 +11,7 @@ import { enqueueNotifications } from '../notifications/outbox';
 import { allocateProposalId, attributionAtFacts } from '../db/proposals';
 import { outcomeRows, type ProposalState } from '../domain/accountability';
 import { renderProposalMessage } from '../domain/proposal-messages';
+import { storableJson } from '../domain/text';
 import type { PrepareProposalRequest, ProposalActivities, ProposalEvent, ProposalNotifyRequest } from './types';
 
 export interface ProposalActivityDeps {
@@ -20,7 +21,11 @@ export interface ProposalActivityDeps {
 }
 
 export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps): ProposalActivities {
-  return {
+  const activities: ProposalActivities = {
+    async recordProposalNotCreated({ state, event }) {
+      await activities.recordProposalEvent({ state: storableJson(state), event: storableJson(event) });
+    },
+
     async recordProposalEvent({ state, event }: { state: ProposalState; event: ProposalEvent }) {
       await db.tx(async (q) => {
         await q.query(
@@ -124,4 +129,5 @@ export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps
       return { id, attribution: await attributionAtFacts(db, req.unitId, factsAt, req.partiesConcerned) };
     },
   };
+  return activities;
 }

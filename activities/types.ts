@@ -23,7 +23,8 @@ export type NoticeEventType =
   | 'escalation_timed_out'
   | 'escalation_decided'
   | 'supervision_lapsed'
-  | 'escalation_ended';
+  | 'escalation_ended'
+  | 'not_issued';
 
 export interface NoticeEvent {
   /** Position in the notice's timeline; with the notice id, the idempotency key of the record. */
@@ -67,6 +68,11 @@ export interface NotifyRequest {
 export interface NoticeActivities {
   /** Writes the event into the timeline and the state into the notice's row; a retry is a no-op. */
   recordNoticeEvent(args: { state: NoticeState; event: NoticeEvent }): Promise<void>;
+  /**
+   * Records a notice whose first record failed for good as `not_issued`, with what cannot be
+   * stored in its text replaced (U+FFFD), so that the office sees it in the notice list.
+   */
+  recordNotIssued(args: { state: NoticeState; event: NoticeEvent }): Promise<void>;
   /** Delivers in-app messages; a retry delivers nothing twice. Returns how many recipients. */
   notify(req: NotifyRequest): Promise<{ recipients: number }>;
   /**
@@ -95,7 +101,8 @@ export type ProposalEventType =
   | 'approved'
   | 'decided'
   | 'closed'
-  | 'reminder_sent';
+  | 'reminder_sent'
+  | 'not_created';
 
 export interface ProposalEvent {
   /** Position in the proposal's timeline; with the proposal id, the idempotency key of the record. */
@@ -129,6 +136,8 @@ export interface PrepareProposalRequest {
 export interface ProposalActivities {
   /** Writes the event into the timeline and the state into the proposal's row; a retry is a no-op. */
   recordProposalEvent(args: { state: ProposalState; event: ProposalEvent }): Promise<void>;
+  /** Records a proposal whose first record failed for good as `not_created` (text made storable). */
+  recordProposalNotCreated(args: { state: ProposalState; event: ProposalEvent }): Promise<void>;
   /** Writes the closed proposal's outcome rows (per person and for the unit, per body) once. */
   recordProposalOutcome(args: { state: ProposalState }): Promise<{ rows: number }>;
   /** Delivers in-app messages about a proposal; a retry delivers nothing twice. */

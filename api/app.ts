@@ -28,6 +28,7 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { queryText } from './schemas';
 
 export interface AppDeps {
   db: Db;
@@ -164,7 +165,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   api.get('/org/people', async (req, res) => {
-    const q = z.strictObject({ unitId: z.string().max(64).optional() }).parse(req.query);
+    const q = z.strictObject({ unitId: queryText(64).optional() }).parse(req.query);
     const u = res.locals.user as CurrentUser;
     if (!can(u, 'org.read')) throw forbidden();
     // Contact details of another unit's people are for those who oversee all units.

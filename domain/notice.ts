@@ -109,6 +109,8 @@ export interface NoticeState {
   remindersSent: string[];
   closedAt?: string;
   withdrawal?: { by: string; at: string; reason: string };
+  /** Why the notice was not issued (status not_issued): its first record could never be written. */
+  notRecorded?: NotRecorded;
   reminders: ReminderPlan;
   maxExtensions: number;
   /** Escalations up the leadership chain, oldest first; at most the last one is active. */
@@ -116,6 +118,15 @@ export interface NoticeState {
   escalationPlan: EscalationPlan;
   /** Sequence number of the last recorded event; the database projection follows it. */
   version: number;
+}
+
+/** A process whose first record could never be written (issue 11): when, and why. */
+export interface NotRecorded {
+  at: string;
+  zh: string;
+  en: string;
+  /** The database's or validator's own message, for the operators. */
+  error: string;
 }
 
 /** A refused action: `code` maps to an HTTP status, the message is Chinese first, then English. */
@@ -158,7 +169,7 @@ export function initialState(input: NoticeInput): NoticeState {
 }
 
 export function isTerminal(status: NoticeStatus): boolean {
-  return status === 'closed' || status === 'withdrawn';
+  return status === 'closed' || status === 'withdrawn' || status === 'not_issued';
 }
 
 function requireCapacity(actor: Actor, capacity: Actor['capacity'], zh: string, en: string): void {
