@@ -29,6 +29,7 @@ import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
 import { queryText } from './schemas';
+import { createStuckWatch, systemRoutes, type StuckWatch } from './stuck';
 
 export interface AppDeps {
   db: Db;
@@ -42,6 +43,8 @@ export interface AppDeps {
   idPrefix?: string;
   updateTimeoutMs?: number;
   limits?: LimitsConfig;
+  /** The scan for stuck activities (GET /api/system/stuck); one with the defaults when absent. */
+  stuck?: StuckWatch;
 }
 
 const pageQuery = z.strictObject({
@@ -206,6 +209,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(notificationRoutes({ db: deps.db }));
 
   api.use('/audit', auditRoutes({ db: deps.db, logger: deps.logger }));
+
+  api.use('/system', systemRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
 
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');

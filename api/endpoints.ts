@@ -207,6 +207,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/audit', action: 'audit.read', target: 'none', summary: { zh: '审计日志', en: 'the audit trail' } },
   { method: 'GET', path: '/api/audit/verify', action: 'audit.read', target: 'none', summary: { zh: '校验审计日志哈希链', en: "verify the audit trail's hash chain" } },
   { method: 'GET', path: '/api/audit/export', action: 'audit.export', target: 'none', summary: { zh: '导出审计日志', en: 'export the audit trail' } },
+
+  // Operations (issue 11)
+  {
+    method: 'GET',
+    path: '/api/system/stuck',
+    action: 'system.read',
+    target: 'none',
+    summary: { zh: '卡住的流程（活动反复失败）', en: 'stuck processes (an activity failing again and again)' },
+  },
 ];
 
 /** The roles that can be asked in an escalation (levels 1–5), and so may have escalations of their own. */

@@ -234,6 +234,7 @@ const PLANS: Record<string, Plan> = {
   'GET /api/audit': { ...none, query: '?pageSize=5' },
   'GET /api/audit/verify': none,
   'GET /api/audit/export': none,
+  'GET /api/system/stuck': none,
 };
 
 function fill(pattern: string, params: Params): string {
