@@ -26,7 +26,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : { workflowsPath: require.resolve('../workflows'), interceptors: { workflowModules: [require.resolve('../workflows/interceptors')] } }),
     // Errors no retry can cure (bad data, broken constraints, invalid input) become non-retryable.
     activities: classifyingFailures({
       ...createNoticeActivities({ db: deps.db, publicUrl: deps.publicUrl, calendar: deps.calendar }),

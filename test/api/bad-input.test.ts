@@ -5,7 +5,9 @@
  */
 import { startStack, type Stack } from '../support/stack';
 import { call, LIAISON, noticeBody, OFFICE, proposalBody, targets } from '../support/targets';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { NoticeInput, NoticeState } from '../../domain/notice';
+import { stateQuery, withdrawUpdate } from '../../workflows/definitions';
 import type { ProposalInput, ProposalState } from '../../domain/accountability';
 import { runningWithFailingActivity, writtenRows } from '../support/failing';
 
@@ -118,6 +120,21 @@ describe('defence in depth: a workflow started around the API with such text end
     const list = await call(s, 'GET', '/api/accountability-proposals?status=not_created', { as: OFFICE });
     expect((list.body.items as Array<{ id: string }>).map((x) => x.id)).toContain(id);
   });
+});
+
+test('an update sent around the API with such text is refused by the workflow before it is accepted', async () => {
+  const n = await targets(s).notice('issued');
+  const handle = s.client.workflow.getHandle(`notice-${n.id}`);
+  const office = { id: OFFICE, name: '陈静', capacity: 'office' as const, roles: { university: ['office' as const], units: [] } };
+  const err = await handle.executeUpdate(withdrawUpdate, { args: [{ actor: office, reason: '重复\u0000下发' }] }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'invalid_input', message: expect.stringMatching(/reason.*U\+0000/) });
+  const state = await handle.query(stateQuery);
+  expect(state.status).toBe('issued');
+  expect(await runningWithFailingActivity(s)).toEqual([]);
 });
 
 describe('times outside the policy’s plausible window are refused with 422 and the range', () => {
