@@ -16,6 +16,7 @@ import { checkDeadlineWithin } from '../domain/time-bounds';
 import { decideEscalationUpdate, noticeWorkflowId } from '../workflows/definitions';
 import { can, visibleUnits, type CurrentUser } from './access';
 import { notFound, HttpError } from './errors';
+import { user } from './http';
 import { withUpdateDeadline } from './updates';
 import { instant, optionalText, queryText } from './schemas';
 
@@ -42,10 +43,6 @@ const decisionBody = z.strictObject({
 });
 
 const idParam = z.string().regex(/^([A-Z][A-Z0-9]{0,9}-)?\d{4}-\d{4,}-E\d+$/);
-
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
 
 function visible(u: CurrentUser, row: EscalationRow): boolean {
   return (
