@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import pino from 'pino';
 import request from 'supertest';
 import type { Db } from '../../db/client';
@@ -97,7 +97,15 @@ export const TEST_NOTIFICATIONS: NotificationConfig = {
 };
 
 export async function startStack(
-  opts: { policy?: Policy; orgFile?: string; oidc?: OidcConfig; notifications?: Partial<NotificationConfig>; limits?: LimitsConfig } = {},
+  opts: {
+    policy?: Policy;
+    orgFile?: string;
+    oidc?: OidcConfig;
+    notifications?: Partial<NotificationConfig>;
+    limits?: LimitsConfig;
+    /** Worker tuning (benchmarks: cache size, slots). */
+    worker?: Partial<WorkerOptions>;
+  } = {},
 ): Promise<Stack> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const codePath = process.env.TEMPORAL_TEST_BUNDLE;
@@ -129,6 +137,7 @@ export async function startStack(
       publicUrl,
       calendar,
       workflowBundle: { codePath },
+      options: opts.worker,
     });
     running = worker.run();
   };
