@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 import { waitForNamespace } from '../worker/temporal';
@@ -59,6 +59,8 @@ export interface TemporalUnderTest {
  * 127.0.0.1:7233), e.g. from `npm run temporal:pg`.
  */
 export async function temporalUnderTest(flags: Flags): Promise<TemporalUnderTest> {
+  // The SDK's own log at ERROR only (BENCH_TEMPORAL_LOG_LEVEL=WARN shows slow workflow tasks).
+  Runtime.install({ logger: new DefaultLogger((process.env.BENCH_TEMPORAL_LOG_LEVEL as 'ERROR') ?? 'ERROR') });
   const kind = (flags.server as string | undefined) ?? 'dev';
   if (kind === 'pg') {
     const address = (flags.address as string | undefined) ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -180,7 +182,13 @@ export function header(title: string, temporal: TemporalUnderTest | undefined, e
 /** Keep-alive HTTP for the API benchmarks (one agent, like a browser's or a proxy's pool). */
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-export function httpJson(url: string, method: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: unknown }> {
+export function httpJson(
+  url: string,
+  method: string,
+  token: string | undefined,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
@@ -191,6 +199,7 @@ export function httpJson(url: string, method: string, token: string | undefined,
         headers: {
           ...(token ? { Authorization: `Bearer ${token}` } : {}),
           ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}),
+          ...extraHeaders,
         },
       },
       (res) => {
@@ -212,4 +221,16 @@ export function httpJson(url: string, method: string, token: string | undefined,
     if (data) req.write(data);
     req.end();
   });
+}
+
+/**
+ * Issues a notice through the API with an Idempotency-Key, repeating it on a 503 (the workflow
+ * did not answer in time on a loaded machine: the repeat returns the same notice). Returns its id.
+ */
+export async function issueNotice(url: string, token: string, body: Record<string, unknown>, key: string): Promise<{ id: string; retries: number }> {
+  for (let retries = 0; ; retries++) {
+    const res = await httpJson(`${url}/api/notices`, 'POST', token, body, { 'Idempotency-Key': key });
+    if (res.status === 201 || res.status === 200) return { id: (res.body as { id: string }).id, retries };
+    if (res.status !== 503 || retries >= 5) throw new Error(`issue: ${res.status} ${JSON.stringify(res.body)}`);
+  }
 }

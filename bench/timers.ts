@@ -9,17 +9,19 @@
  * in-app message's row: what a person sees). The baseline's: when its no-op activity ran − due.
  * Then one more notice, issued last, whose reminder falls due in the middle of the burst: its
  * lateness alone. The notices are issued through the API (16 at a time) before the due time
- * (--lead seconds ahead; by default enough for the issue rate seen on this machine).
+ * (--lead seconds ahead; by default enough for the issue rate seen on this machine), --concurrency
+ * (8) at a time, repeated with the same Idempotency-Key after a 503.
  */
-import { fmtMs, header, num, parseFlags, pool, SERVER_FLAGS, summary, temporalUnderTest, baselineWorker, benchStack, httpJson } from './lib';
+import { fmtMs, header, num, parseFlags, pool, SERVER_FLAGS, summary, temporalUnderTest, baselineWorker, benchStack, issueNotice } from './lib';
 import { fastPolicy } from '../test/support/stack';
 
 const OFFICE = 'p-chen-jing';
 const REMINDER_BEFORE_S = 1800; // the policy's reminder offset: 30 min before the deadline
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), [...SERVER_FLAGS, 'n', 'spread', 'lead', 'skip-baseline']);
+  const flags = parseFlags(process.argv.slice(2), [...SERVER_FLAGS, 'n', 'spread', 'lead', 'skip-baseline', 'concurrency']);
   const n = num(flags, 'n', 1000);
+  const c = num(flags, 'concurrency', 8);
   const spreadMs = num(flags, 'spread', 0) * 1000;
   const temporal = await temporalUnderTest(flags);
   header(`timer precision: ${n} reminders due ${spreadMs ? `spread over ${spreadMs / 1000} s` : 'at one instant'}, beside ${n} bare timers`, temporal);
@@ -59,27 +61,33 @@ async function main(): Promise<void> {
       const leadMs = num(flags, 'lead', Math.max(30, n / 8)) * 1000;
       const due0 = Date.now() + leadMs;
       const dueOf = new Map<string, number>();
-      const issue = async (due: number) => {
-        const res = await httpJson(`${stack.url}/api/notices`, 'POST', token, {
-          unitId: 'cs',
-          title: '计时精度测试',
-          category: 'vulnerability',
-          severity: 'high',
-          description: 'bench',
-          acknowledgeBy: new Date(due + REMINDER_BEFORE_S * 1000).toISOString(),
-          rectifyBy: new Date(due + 2 * REMINDER_BEFORE_S * 1000).toISOString(),
-        });
-        if (res.status !== 201) throw new Error(`issue: ${res.status} ${JSON.stringify(res.body)}`);
-        dueOf.set((res.body as { id: string }).id, due);
-        return (res.body as { id: string }).id;
+      let retries = 0;
+      const issue = async (due: number, i: number) => {
+        const r = await issueNotice(
+          stack.url,
+          token,
+          {
+            unitId: 'cs',
+            title: '计时精度测试',
+            category: 'vulnerability',
+            severity: 'high',
+            description: 'bench',
+            acknowledgeBy: new Date(due + REMINDER_BEFORE_S * 1000).toISOString(),
+            rectifyBy: new Date(due + 2 * REMINDER_BEFORE_S * 1000).toISOString(),
+          },
+          `bench-timers-${issueStarted}-${i}`,
+        );
+        retries += r.retries;
+        dueOf.set(r.id, due);
+        return r.id;
       };
-      await pool(n, 16, async (i) => {
-        await issue(due0 + (spreadMs * i) / n);
+      await pool(n, c, async (i) => {
+        await issue(due0 + (spreadMs * i) / n, i);
       });
       const probeDue = due0 + spreadMs / 2 + 1000;
-      const probeId = await issue(probeDue);
+      const probeId = await issue(probeDue, n);
       const issueMs = Date.now() - issueStarted;
-      console.log(`issued ${n + 1} notices in ${fmtMs(issueMs)} (${((n + 1) / (issueMs / 1000)).toFixed(1)}/s); first reminder due ${fmtMs(due0 - Date.now())} later`);
+      console.log(`issued ${n + 1} notices in ${fmtMs(issueMs)} (${((n + 1) / (issueMs / 1000)).toFixed(1)}/s, ${c} at a time, ${retries} repeated after a 503); first reminder due ${fmtMs(due0 - Date.now())} later`);
       if (Date.now() > due0) throw new Error(`issuing overran the due time by ${fmtMs(Date.now() - due0)}: raise --lead`);
 
       const counts = async () =>

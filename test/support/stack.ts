@@ -112,7 +112,11 @@ export async function startStack(
   if (!address || !codePath) throw new Error('The Temporal test server is not running (jest globalSetup)');
   if (!runtimeInstalled) {
     // Quiet worker lifecycle logs in tests; warnings and errors still show.
-    Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    try {
+      Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    } catch {
+      // Installed already by the process (the benchmarks install their own).
+    }
     runtimeInstalled = true;
   }
   const db = await openTestDb();
