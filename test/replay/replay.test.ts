@@ -51,9 +51,16 @@ test('recordings cover every workflow type, each with a history that did work', 
     expect(kinds.has('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toBe(true);
   }
   const all = new Set(histories.flatMap((h) => (h.history.events ?? []).map((e) => eventName(e.eventType))));
-  for (const k of ['EVENT_TYPE_TIMER_FIRED', 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED', 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED']) {
+  for (const k of ['EVENT_TYPE_TIMER_FIRED', 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED', 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', 'EVENT_TYPE_MARKER_RECORDED']) {
     expect(all.has(k)).toBe(true);
   }
+});
+
+test('both sides of the reminder patch are recorded: a reminder before it (two activities) and after it (one)', () => {
+  const activities = (h: temporal.api.history.v1.IHistory) =>
+    (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
+  const escalated = histories.filter((h) => h.name.endsWith('notice-escalated-proposal'));
+  expect(escalated.map((h) => activities(h.history).includes('recordAndNotify')).sort()).toEqual([false, true]);
 });
 
 test('every recorded history replays against the current workflow code', async () => {
