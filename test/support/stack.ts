@@ -14,6 +14,7 @@ import { importOrg, loadOrgFile } from '../../db/org';
 import { createApp } from '../../api/app';
 import { createTokenService, type OidcConfig, type TokenService } from '../../api/auth';
 import type { LimitsConfig } from '../../api/limits';
+import type { SignInConfig } from '../../api/session';
 import { createWorker } from '../../worker/worker';
 import { loadPolicy } from '../../config/files';
 import { createPrcCalendar } from '../../domain/calendar';
@@ -105,6 +106,8 @@ export async function startStack(
     limits?: LimitsConfig;
     /** Worker tuning (benchmarks: cache size, slots). */
     worker?: Partial<WorkerOptions>;
+    /** Browser sign-in; by default the dev sign-in is on and no identity provider is configured. */
+    signIn?: Partial<SignInConfig>;
   } = {},
 ): Promise<Stack> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
@@ -170,6 +173,7 @@ export async function startStack(
     limits: opts.limits ?? { perPersonPerMinute: 1_000_000, authFailuresPer15Min: 1_000_000, corsOrigins: [] },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     evidenceMaxBytes: 64 * 1024,
+    signIn: { publicUrl, idleTimeoutSec: 1800, absoluteTimeoutSec: 8 * 3600, embedded: true, ...opts.signIn },
   });
 
   return {
