@@ -33,6 +33,11 @@ export interface NoticeActivities {
   /** Delivers in-app messages; a retry delivers nothing twice. Returns how many recipients. */
   notify(req: NotifyRequest): Promise<{ recipients: number }>;
   /**
+   * recordNoticeEvent and notify in one transaction — one activity, one commit — for events whose
+   * message needs nothing but the recorded state (reminders). Idempotent like both.
+   */
+  recordAndNotify(args: { state: NoticeState; event: NoticeEvent; notify: NotifyRequest }): Promise<{ recipients: number }>;
+  /**
    * Resolves the leadership chain of a unit from `fromLevel` up, from the organisation as it is
    * now (with each holder's delegates when `allowDelegates`), and the deadline for the leader to
    * decide (working days per the policy).

@@ -17,6 +17,8 @@ export interface WorkerDeps {
   calendar: WorkCalendar;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Tuning (cache size, slots), for benchmarks and operators. */
+  options?: Partial<WorkerOptions>;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -34,5 +36,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     }),
     // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
     shutdownGraceTime: '10 seconds',
+    ...deps.options,
   });
 }

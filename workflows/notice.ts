@@ -77,6 +77,12 @@ import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes'
 import { proposalWorkflow } from './proposal';
 import { proposalWorkflowId } from './proposal-definitions';
 
+/**
+ * Patch: a reminder is recorded and sent by one activity (recordAndNotify) instead of two, without
+ * a search attribute upsert. Workflows whose reminder fired before this code replay the old path.
+ */
+const REMINDER_ONE_ACTIVITY = 'reminder-one-activity';
+
 const acts = proxyActivities<NoticeActivities & Pick<ProposalActivities, 'prepareProposal'>>(RECORD_ACTIVITY_OPTIONS);
 
 
@@ -109,6 +115,25 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       { key: SA_OVERDUE, value: state.overdue ?? 'none' },
       { key: SA_ESCALATION_LEVEL, value: activeEscalation(state)?.level ?? 0 },
     ]);
+    return recording;
+  }
+
+  /**
+   * A system event and its message in one activity. Only for events that change none of the search
+   * attributes (a reminder), so nothing is upserted.
+   */
+  function recordAndNotify(
+    type: NoticeEventType,
+    data: Record<string, unknown>,
+    kind: NotifyRequest['kind'],
+    audience: NotifyRequest['audience'],
+    params: NotifyRequest['params'],
+  ): Promise<void> {
+    state.version += 1;
+    const event: NoticeEvent = { seq: state.version, type, actorId: SYSTEM_ACTOR.id, at: nowIso(), data };
+    const snapshot = JSON.parse(JSON.stringify(state)) as NoticeState;
+    const request: NotifyRequest = { key: `${state.id}#${state.version}:${kind}`, kind, noticeId: state.id, audience, params };
+    recording = recording.then(async () => void (await acts.recordAndNotify({ state: snapshot, event, notify: request })));
     return recording;
   }
 
@@ -259,8 +284,15 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     if (timer.kind === 'reminder') {
       state.remindersSent.push(timer.key);
       const deadline = timer.deadline === 'acknowledge' ? state.acknowledgeBy : state.rectifyBy;
-      await record('reminder_sent', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at });
-      await notify('reminder', unitContacts(), { deadline: timer.deadline, due: deadline.at });
+      if (patched(REMINDER_ONE_ACTIVITY)) {
+        await recordAndNotify('reminder_sent', { deadline: timer.deadline, due: deadline.at }, 'reminder', unitContacts(), {
+          deadline: timer.deadline,
+          due: deadline.at,
+        });
+      } else {
+        await record('reminder_sent', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at });
+        await notify('reminder', unitContacts(), { deadline: timer.deadline, due: deadline.at });
+      }
       return;
     }
     if (!markOverdue(state, timer.deadline)) return;
