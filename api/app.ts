@@ -28,6 +28,9 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { createMetrics } from './metrics';
+import { opsRoutes } from './ops';
+import { openApiRoutes } from './openapi';
 
 export interface AppDeps {
   db: Db;
@@ -41,6 +44,10 @@ export interface AppDeps {
   idPrefix?: string;
   updateTimeoutMs?: number;
   limits?: LimitsConfig;
+  /** METRICS_TOKEN (api/ops.ts); without it /metrics answers loopback clients only. */
+  metricsToken?: string;
+  /** True while the process shuts down: /readyz answers 503 so the load balancer moves away. */
+  isDraining?: () => boolean;
 }
 
 const pageQuery = z.strictObject({
@@ -88,23 +95,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.get('/healthz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    try {
-      await deps.db.query('SELECT 1');
-      checks.database = 'ok';
-    } catch (err) {
-      checks.database = `error: ${(err as Error).message}`;
-    }
-    try {
-      await deps.temporal.connection.workflowService.getSystemInfo({});
-      checks.temporal = 'ok';
-    } catch (err) {
-      checks.temporal = `error: ${(err as Error).message}`;
-    }
-    const ok = Object.values(checks).every((v) => v === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
-  });
+  // Operations: /healthz, /readyz, /metrics (api/ops.ts); the OpenAPI document and docs page.
+  const metrics = createMetrics(deps.db);
+  app.use(metrics.middleware);
+  app.use(opsRoutes({ db: deps.db, temporal: deps.temporal, metrics, metricsToken: deps.metricsToken, isDraining: deps.isDraining }));
+  app.use(openApiRoutes());
 
   // The regulation's terms (codes with Chinese and English labels); public, like a dictionary.
   app.get('/api/glossary', (_req, res) => {

@@ -16,6 +16,8 @@ export interface WorkerDeps {
   calendar: WorkCalendar;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** How long activities in flight may finish on shutdown (SHUTDOWN_GRACE_MS; default 10 s). */
+  shutdownGraceMs?: number;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -31,6 +33,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ...createProposalActivities({ db: deps.db, publicUrl: deps.publicUrl }),
     },
     // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: deps.shutdownGraceMs ?? 10000,
   });
 }
