@@ -109,9 +109,9 @@ export function createApp(deps: AppDeps): express.Express {
   const api = Router();
   const limits = deps.limits ?? DEFAULT_LIMITS;
   api.use(cors(limits));
-  api.use(authFailureLimit(limits));
+  api.use(authFailureLimit(limits, deps.db));
   api.use(authenticate(deps.db, deps.tokens));
-  api.use(personLimit(limits));
+  api.use(personLimit(limits, deps.db));
   // Audit trail: refused logins (sees authenticate's 401s, passes them on) and every write.
   api.use(auditLoginRefusals(deps.db, deps.logger));
   api.use(auditWrites(deps.db, deps.logger));

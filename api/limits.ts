@@ -3,11 +3,14 @@
  * - Sign-on failures are limited per client address (guessing tokens, a broken client in a loop).
  * - Authenticated requests are limited per person, so one account cannot starve the others.
  * - CORS is closed by default: no cross-origin headers at all unless CORS_ORIGINS lists origins.
- * Limits are counted in this process's memory; behind several API processes each counts its own.
+ * On PostgreSQL the counters are in the database (api/rate-store.ts), so the limits hold across
+ * API instances; on the embedded PGlite (one process) they are in memory.
  */
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { CurrentUser } from './access';
+import type { Db } from '../db/client';
+import { rateStore } from './rate-store';
 
 export interface LimitsConfig {
   /** Requests per minute per signed-in person. */
@@ -24,8 +27,10 @@ const tooMany = {
 };
 
 /** Counts only refused sign-ons (401), per address; put it before authentication. */
-export function authFailureLimit(cfg: LimitsConfig): RequestHandler {
+export function authFailureLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
+  const store = rateStore(db, 'auth:');
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs: 15 * 60 * 1000,
     limit: cfg.authFailuresPer15Min,
     skipSuccessfulRequests: true,
@@ -38,8 +43,10 @@ export function authFailureLimit(cfg: LimitsConfig): RequestHandler {
 }
 
 /** Per-person limit; put it after authentication. */
-export function personLimit(cfg: LimitsConfig): RequestHandler {
+export function personLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
+  const store = rateStore(db, 'person:');
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs: 60 * 1000,
     limit: cfg.perPersonPerMinute,
     keyGenerator: (_req, res) => `person:${(res.locals.user as CurrentUser).id}`,

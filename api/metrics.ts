@@ -25,7 +25,7 @@ const TERMINAL = new Set(['closed', 'withdrawn']);
 export function createMetrics(db: Queryable): ApiMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'cyberduty' });
-  collectDefaultMetrics({ register: registry, prefix: 'cyberduty_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'cyberduty_' });
 
   const latency = new Histogram({
     name: 'cyberduty_http_request_duration_seconds',

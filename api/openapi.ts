@@ -55,7 +55,6 @@ function who(e: Endpoint): string {
 
 export function buildOpenApi(opts: { version?: string; serverUrl?: string } = {}): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
-  registry.register('Error', errorBody);
   const bearer = registry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

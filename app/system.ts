@@ -84,6 +84,7 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
     publicUrl: env.PUBLIC_URL,
     calendar: rules.calendar,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    ...(env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: path.resolve(env.WORKFLOW_BUNDLE) } } : {}),
   });
   // The notification dispatcher runs beside the worker (notifications/dispatcher.ts).
   const notifications = startNotifications(db, notificationConfigFromEnv(env), log.child({ component: 'notifications' }));

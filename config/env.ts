@@ -78,6 +78,8 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** A pre-built workflow bundle (JS file from bundleWorkflowCode); unset = bundled at worker start. */
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** How long a stopping process waits for requests in flight and activities before it cuts them. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600000).default(10000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

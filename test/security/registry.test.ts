@@ -90,7 +90,7 @@ test('each entry names an action of the access table and a target that fits it',
     expect({ what, item: e.target !== 'none' }).toEqual({ what, item: params.length > 0 });
     if (e.target !== 'none') expect(TARGETS[e.target]).toBeDefined();
     // Public (no sign-in) on purpose, and only these; anything else new needs a token.
-    if (e.action === 'public') expect(['/healthz', '/api/glossary']).toContain(e.path);
+    if (e.action === 'public') expect(['/healthz', '/api/glossary', '/readyz', '/metrics', '/api/openapi.json', '/api/docs']).toContain(e.path);
   }
 });
 
