@@ -28,7 +28,7 @@ const tooMany = {
 
 /** Counts only refused sign-ons (401), per address; put it before authentication. */
 export function authFailureLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
-  const store = rateStore(db, 'auth:');
+  const store = rateStore(db, `auth:${cfg.authFailuresPer15Min}:`);
   return rateLimit({
     ...(store ? { store } : {}),
     windowMs: 15 * 60 * 1000,
@@ -44,7 +44,7 @@ export function authFailureLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
 
 /** Per-person limit; put it after authentication. */
 export function personLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
-  const store = rateStore(db, 'person:');
+  const store = rateStore(db, `person:${cfg.perPersonPerMinute}:`);
   return rateLimit({
     ...(store ? { store } : {}),
     windowMs: 60 * 1000,

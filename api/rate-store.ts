@@ -45,7 +45,10 @@ export class DbRateStore implements Store {
   }
 }
 
-/** The store for one limiter: shared in PostgreSQL, in memory on PGlite (one process). */
+/**
+ * The store for one limiter: shared in PostgreSQL, in memory on PGlite (one process). The prefix
+ * names the limiter and its limit, so limiters configured differently never share a counter.
+ */
 export function rateStore(db: Db | undefined, prefix: string): Store | undefined {
   return db?.kind === 'postgres' ? new DbRateStore(db, prefix) : undefined;
 }
