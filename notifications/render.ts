@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import type { MessageContext, MessageKind, RenderedMessage } from '../domain/messages';
+import type { MessageContext, MessageKind, ProposalMessageContext, ProposalMessageKind, RenderedMessage } from '../domain/messages';
 import { DEFAULT_TIME_ZONE, formatLocalTime } from '../domain/time';
 
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
@@ -286,5 +286,11 @@ export function renderMessage(kind: MessageKind, ctx: MessageContext, locale: st
     severity: ctx.severity,
     link: ctx.link,
   };
+  return renderTemplate(kind, templateLocale(locale), values, opts);
+}
+
+/** A message about an accountability proposal: which proposal and unit, the Art. 7 situation, the link. */
+export function renderProposalMessage(kind: ProposalMessageKind, ctx: ProposalMessageContext, locale: string, opts: RenderOptions = {}): RenderedMessage {
+  const values: Values = { ...ctx.params, proposalId: ctx.proposalId, unitName: ctx.unitName, trigger: ctx.trigger, link: ctx.link };
   return renderTemplate(kind, templateLocale(locale), values, opts);
 }
