@@ -6,10 +6,11 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadEnvOrExit } from '../config/env';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { temporalConnectionOptions } from '../app/temporal-connection';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(env));
   const types = temporal.api.enums.v1.IndexedValueType;
   const existing = await connection.operatorService.listSearchAttributes({ namespace: env.TEMPORAL_NAMESPACE });
   const missing = SEARCH_ATTRIBUTES.filter((k) => !(k.name in (existing.customAttributes ?? {})));
