@@ -136,6 +136,14 @@ d('durability: worker SIGKILL, Temporal restart, database and SMTP outages durin
     expect((await fetch(`${api.url}/api/notices`, { headers: office })).status).toBe(200);
     await reached(id, 4, 60000);
     await emailsAllSent(id);
+    // The worker's log says which workflow's activity failed meanwhile (structured, with its ids).
+    const failures = worker
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; workflowId?: string; activityType?: string })
+      .filter((l) => l.level >= 40 && l.workflowId === `notice-${id}` && l.activityType);
+    expect(failures.length).toBeGreaterThan(0);
 
     // 4. SMTP down when level 5 is reached: its e-mails fail, then go out once it is back.
     await sink.stop();

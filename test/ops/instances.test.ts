@@ -6,6 +6,7 @@
  * worker's dispatcher through LISTEN/NOTIFY within a moment, although the workers poll only once a
  * minute; SIGTERM drains a worker and an API and they exit 0. PostgreSQL only (DATABASE_URL).
  */
+import { freePort } from '../../scripts/temporal-cli';
 import { startCluster, clusterToken, type Cluster, type Proc } from '../support/processes';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { fastPolicy } from '../support/stack';
@@ -18,6 +19,7 @@ d('two API and two worker processes on one PostgreSQL', () => {
   let sink: SmtpSink;
   let apis: Array<Proc & { url: string }>;
   let workers: Proc[];
+  let sdkMetrics: string;
   const tokens = new Map<string, string>();
   const auth = async (person: string) => {
     if (!tokens.has(person)) tokens.set(person, await clusterToken(c.dataDir, person));
@@ -32,7 +34,8 @@ d('two API and two worker processes on one PostgreSQL', () => {
       env: { SMTP_URL: sink.url, SMTP_FROM: 'cyberduty <cyberduty@example.edu.cn>', NOTIFY_POLL_MS: '60000', RATE_LIMIT_PER_MINUTE: '30' },
     });
     // Workers first: they import the organisation the APIs authenticate against.
-    workers = [await c.worker('worker-1')];
+    sdkMetrics = `127.0.0.1:${await freePort()}`;
+    workers = [await c.worker('worker-1', { TEMPORAL_METRICS_ADDRESS: sdkMetrics })];
     workers.push(await c.worker('worker-2'));
     apis = [await c.api('api-1')];
     apis.push(await c.api('api-2'));
@@ -75,6 +78,11 @@ d('two API and two worker processes on one PostgreSQL', () => {
     const mails = sink.transactions.filter((t) => t.key && keys.has(t.key));
     expect(mails).toHaveLength(rows.length);
     expect(new Set(mails.map((m) => m.messageId)).size).toBe(rows.length);
+
+    // The Temporal SDK's own metrics, from worker-1's runtime exporter.
+    const sdk = await (await fetch(`http://${sdkMetrics}/metrics`)).text();
+    expect(sdk).toMatch(/^temporal_\w+/m);
+    expect(sdk).toContain(`task_queue="${c.env.TEMPORAL_TASK_QUEUE}"`);
 
     // 3. The rate limit (30 per minute per person) counts both APIs together.
     const inspector = await auth('p-guo-fang');
