@@ -1,6 +1,7 @@
 /**
  * Hardening at the edge: rate limits and CORS.
  * - Sign-on failures are limited per client address (guessing tokens, a broken client in a loop).
+ * - Browser sign-ins (start, callback, dev sign-in) are limited per client address.
  * - Authenticated requests are limited per person, so one account cannot starve the others.
  * - CORS is closed by default: no cross-origin headers at all unless CORS_ORIGINS lists origins.
  * On PostgreSQL the counters are in the database (api/rate-store.ts), so the limits hold across
@@ -36,6 +37,26 @@ export function authFailureLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    message: tooMany,
+  });
+}
+
+/**
+ * Browser sign-ins (README "Sign-in") per client address: every start, callback and dev sign-in
+ * counts except one that signed someone in, against the sign-on failure budget. Starting a
+ * sign-in stores a row, so unlimited starts would fill a table.
+ */
+export function signInLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
+  const store = rateStore(db, `signin:${cfg.authFailuresPer15Min}:`);
+  return rateLimit({
+    ...(store ? { store } : {}),
+    windowMs: 15 * 60 * 1000,
+    limit: cfg.authFailuresPer15Min,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.locals.signedIn === true,
+    keyGenerator: (req) => `signin:${ipKeyGenerator(req.ip ?? 'unknown')}`,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     message: tooMany,

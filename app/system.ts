@@ -16,6 +16,7 @@ import { loadCalendarOverrides, loadPolicy, projectFile } from '../config/files'
 import { createPrcCalendar, type WorkCalendar } from '../domain/calendar';
 import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
+import { signInConfig } from './signin';
 import { createApp } from '../api/app';
 import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';
@@ -156,6 +157,7 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     },
     metricsToken: env.METRICS_TOKEN,
     isDraining: () => draining,
+    signIn: signInConfig(env),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
