@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { RuleViolation } from '../domain/notice';
+import { isDatabaseUnavailable } from '../db/ops';
 
 export class HttpError extends Error {
   constructor(
@@ -67,6 +68,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
       415: '不支持的请求体编码 / Unsupported request body encoding',
     };
     res.status(status).json({ error: messages[status] ?? '请求无效 / Bad request', details: null });
+    return;
+  }
+  if (isDatabaseUnavailable(err)) {
+    // An outage, not a bug: say so, and that it recovers by itself (GET /readyz tells when).
+    req.log?.warn({ err: (err as Error).message }, 'database unavailable');
+    res.setHeader('Retry-After', '5');
+    res.status(503).json({ error: '数据库暂时不可用，请稍后重试 / The database is unavailable for now; try again shortly', details: null });
     return;
   }
   req.log?.error({ err }, 'unhandled error');

@@ -5,10 +5,11 @@
 import { Connection } from '@temporalio/client';
 import { loadEnvOrExit } from '../config/env';
 import { ensureSearchAttributes } from '../worker/temporal';
+import { temporalConnectionOptions } from '../app/temporal-connection';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(env));
   const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
   console.log(added.length === 0 ? 'search attributes already registered' : `registered: ${added.join(', ')}`);
   await connection.close();

@@ -1,15 +1,20 @@
 /** Connecting to Temporal, waiting until the namespace answers (a fresh dev server takes a moment). */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
-export async function waitForNamespace(address: string, namespace: string, timeoutMs = 60000): Promise<void> {
+export async function waitForNamespace(
+  address: string,
+  namespace: string,
+  timeoutMs = 60000,
+  options: Omit<ConnectionOptions, 'address'> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      const conn = await Connection.connect({ address, connectTimeout: 2000 });
+      const conn = await Connection.connect({ ...options, address, connectTimeout: 2000 });
       try {
         await conn.workflowService.describeNamespace({ namespace });
         return;

@@ -19,6 +19,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tuning (cache size, slots), for benchmarks and operators. */
   options?: Partial<WorkerOptions>;
+  /** How long activities in flight may finish on shutdown (SHUTDOWN_GRACE_MS; default 10 s). */
+  shutdownGraceMs?: number;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -35,7 +37,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ...createProposalActivities({ db: deps.db, publicUrl: deps.publicUrl }),
     }),
     // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: deps.shutdownGraceMs ?? 10000,
     ...deps.options,
   });
 }

@@ -128,6 +128,8 @@ async function snapshot(): Promise<Record<string, string>> {
   ).rows.map((r) => r.table_name);
   const out: Record<string, string> = {};
   for (const table of tables) {
+    // Rate-limit counters (PostgreSQL) count every request, refused ones too: that is their job.
+    if (table === 'rate_limit_hits') continue;
     if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`unexpected table name ${table}`);
     const filter = table === 'audit_log' ? ` WHERE outcome <> 'refused' AND action <> 'audit.export'` : '';
     const r = await s.db.query<{ n: string | number; h: string | null }>(
@@ -400,6 +402,11 @@ const P = '/api/accountability-proposals';
 const SPECS: Record<string, Spec> = {
   'GET /healthz': { as: LIAISON, params: () => ({}), body: 'none' },
   'GET /api/glossary': { as: LIAISON, params: () => ({}), body: 'none' },
+  // Operations (issue 13)
+  'GET /readyz': { as: LIAISON, params: () => ({}), body: 'none' },
+  'GET /metrics': { as: LIAISON, params: () => ({}), body: 'none' },
+  'GET /api/openapi.json': { as: LIAISON, params: () => ({}), body: 'none' },
+  'GET /api/docs': { as: LIAISON, params: () => ({}), body: 'none' },
   'GET /api/me': { as: LIAISON, params: () => ({}), body: 'none' },
   'GET /api/me/inbox': { as: LIAISON, params: () => ({}), body: 'none' },
   'POST /api/me/inbox/:id/read': {

@@ -155,6 +155,11 @@ const none: Plan = { cases: () => one({ facts: {}, shared: {} }) };
 const PLANS: Record<string, Plan> = {
   'GET /healthz': none,
   'GET /api/glossary': none,
+  // Operations (issue 13)
+  'GET /readyz': none,
+  'GET /metrics': none,
+  'GET /api/openapi.json': none,
+  'GET /api/docs': none,
   'GET /api/me': none,
   'GET /api/me/inbox': none,
   'POST /api/me/inbox/:id/read': {
