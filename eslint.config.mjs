@@ -22,6 +22,8 @@ export default tseslint.config(
   },
   // The web UI: plain browser JavaScript modules, outside the TypeScript project (no type-aware rules).
   { files: ['web/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['api/docs-page/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['api/docs-page/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   { files: ['web/**/*.js'], languageOptions: { sourceType: 'module', globals: globals.browser } },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

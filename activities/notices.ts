@@ -3,10 +3,10 @@
  * timeout whose first attempt did succeed) writes nothing twice — the timeline is keyed by
  * (notice, seq), the state row only moves forward, and inbox rows are keyed by dedupe_key.
  */
-import type { Db } from '../db/client';
+import type { Db, Queryable } from '../db/client';
 import { appendAudit } from '../db/audit';
 import { getDelegates, getPeople, getUnit, getUnitChain, resolveAudience } from '../db/org';
-import { enqueueNotifications } from '../notifications/outbox';
+import { enqueueInTransaction, enqueueNotifications, outboxEvents, type EnqueueRequest } from '../notifications/outbox';
 import { renderMessage } from '../notifications/render';
 import { notificationSettings } from '../notifications/settings';
 import type { NoticeState } from '../domain/notice';
@@ -15,6 +15,7 @@ import { computeDeadline } from '../domain/deadlines';
 import { levelsFrom, currentStep, leadersAsked } from '../domain/escalation';
 import type { NoticeEvent } from '../domain/events';
 import type { NoticeActivities, NotifyRequest } from './types';
+import { storableJson } from '../domain/text';
 
 export interface ActivityDeps {
   db: Db;
@@ -25,84 +26,26 @@ export interface ActivityDeps {
 }
 
 export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps): NoticeActivities {
-  return {
+  const activities: NoticeActivities = {
+    async recordNotIssued({ state, event }) {
+      await activities.recordNoticeEvent({ state: storableJson(state), event: storableJson(event) });
+    },
+
     async recordNoticeEvent({ state, event }: { state: NoticeState; event: NoticeEvent }) {
-      await db.tx(async (q) => {
-        await q.query(
-          `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
-             acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-           ON CONFLICT (id) DO UPDATE SET
-             status = EXCLUDED.status, overdue = EXCLUDED.overdue, acknowledge_by = EXCLUDED.acknowledge_by,
-             rectify_by = EXCLUDED.rectify_by, closed_at = EXCLUDED.closed_at, version = EXCLUDED.version,
-             state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
-           WHERE notices.version < EXCLUDED.version`,
-          [
-            state.id,
-            `notice-${state.id}`,
-            state.unitId,
-            state.title,
-            state.category,
-            state.severity,
-            state.status,
-            state.overdue,
-            state.acknowledgeBy.at,
-            state.rectifyBy.at,
-            state.issuedBy,
-            state.issuedAt,
-            state.closedAt ?? null,
-            event.seq,
-            JSON.stringify(state),
-            event.at,
-          ],
-        );
-        await q.query(
-          `INSERT INTO notice_events (notice_id, seq, type, actor_id, at, data)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id, seq) DO NOTHING`,
-          [state.id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
-        );
-        for (const e of state.escalations) {
-          const step = currentStep(e);
-          await q.query(
-            `INSERT INTO escalations (id, notice_id, unit_id, round, level, status, assignee_id, decide_by, asked,
-               started_at, ended_at, end_reason, version, state, delegates)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-             ON CONFLICT (id) DO UPDATE SET
-               level = EXCLUDED.level, status = EXCLUDED.status, assignee_id = EXCLUDED.assignee_id,
-               delegates = EXCLUDED.delegates,
-               decide_by = EXCLUDED.decide_by, asked = EXCLUDED.asked, ended_at = EXCLUDED.ended_at,
-               end_reason = EXCLUDED.end_reason, version = EXCLUDED.version, state = EXCLUDED.state
-             WHERE escalations.version < EXCLUDED.version`,
-            [
-              e.id,
-              state.id,
-              state.unitId,
-              e.round,
-              e.level,
-              e.status,
-              step?.assigneeId ?? null,
-              e.status === 'supervising' ? (e.superviseUntil ?? null) : (step?.decideBy?.at ?? null),
-              leadersAsked(e),
-              e.startedAt,
-              e.endedAt ?? null,
-              e.endReason ?? null,
-              event.seq,
-              JSON.stringify(e),
-              step?.delegateIds ?? [],
-            ],
-          );
-        }
-        // The audit trail, in this transaction and last (it takes the audit lock until commit); the
-        // key makes a retried activity append nothing.
-        await appendAudit(q, {
-          actorId: event.actorId,
-          action: `notice.${event.type}`,
-          targetType: 'notice',
-          targetId: state.id,
-          idempotencyKey: `notice:${state.id}:${event.seq}`,
-          details: { seq: event.seq, eventAt: event.at, status: state.status, workflowId: `notice-${state.id}` },
-        });
+      await db.tx((q) => writeNoticeEvent(q, state, event));
+    },
+
+    async recordAndNotify({ state, event, notify }: { state: NoticeState; event: NoticeEvent; notify: NotifyRequest }) {
+      // The message is prepared from the state being recorded (no read of the notice's row), the
+      // audience resolved beforehand, and both written in one transaction: one activity and one
+      // commit per reminder instead of two of each (README "Benchmarks": where reminder time went).
+      const prepared = await prepareNotice(notify, { title: state.title, unit_id: state.unitId, severity: state.severity });
+      const result = await db.tx(async (q) => {
+        await writeNoticeEvent(q, state, event);
+        return enqueueInTransaction(q, prepared, notificationSettings());
       });
+      if (result.queued > 0) outboxEvents.emit('enqueued', result.queued);
+      return { recipients: result.recipients };
     },
 
     async planEscalation({ unitId, fromLevel, decideWithin, workingDays, allowDelegates }) {
@@ -133,46 +76,132 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
     },
 
     async notify(req: NotifyRequest) {
-      const notice = await db.query<{ title: string; unit_id: string; severity: string }>(
-        'SELECT title, unit_id, severity FROM notices WHERE id = $1',
-        [req.noticeId],
-      );
+      const notice = await db.query<NoticeRow>('SELECT title, unit_id, severity FROM notices WHERE id = $1', [req.noticeId]);
       const row = notice.rows[0];
       if (!row) throw new Error(`notice ${req.noticeId} is not recorded yet`);
-      const unit = await getUnit(db, row.unit_id);
-      const recipientIds = await resolveAudience(db, req.audience);
-      const people = await getPeople(db, recipientIds);
-      const link = `${publicUrl.replace(/\/$/, '')}/notices/${encodeURIComponent(req.noticeId)}`;
       // One transaction: the in-app inbox rows and the outbox rows for e-mail and robots (per
       // preferences), each keyed by `${req.key}:${person}:${channel}` — a retry writes nothing twice.
       const settings = notificationSettings();
-      await enqueueNotifications(
-        db,
-        {
-          key: req.key,
-          kind: req.kind,
-          ref: { kind: 'notice', id: req.noticeId },
-          unitId: row.unit_id,
-          link,
-          recipients: people,
-          render: (locale) =>
-            renderMessage(
-              req.kind,
-              {
-                noticeId: req.noticeId,
-                title: row.title,
-                unitName: (locale === 'en' ? unit?.nameEn : unit?.name) ?? unit?.name ?? row.unit_id,
-                severity: row.severity,
-                link,
-                params: req.params,
-              },
-              locale,
-              { timeZone: settings.timeZone },
-            ),
-        },
-        settings,
-      );
-      return { recipients: people.length };
+      const prepared = await prepareNotice(req, row);
+      await enqueueNotifications(db, prepared, settings);
+      return { recipients: prepared.recipients.length };
     },
   };
+  return activities;
+
+  /** The message of a notice's event: its audience resolved now, rendered per locale. */
+  async function prepareNotice(req: NotifyRequest, row: NoticeRow): Promise<EnqueueRequest> {
+    const unit = await getUnit(db, row.unit_id);
+    const recipientIds = await resolveAudience(db, req.audience);
+    const people = await getPeople(db, recipientIds);
+    const link = `${publicUrl.replace(/\/$/, '')}/notices/${encodeURIComponent(req.noticeId)}`;
+    const settings = notificationSettings();
+    return {
+      key: req.key,
+      kind: req.kind,
+      ref: { kind: 'notice', id: req.noticeId },
+      unitId: row.unit_id,
+      link,
+      recipients: people,
+      render: (locale) =>
+        renderMessage(
+          req.kind,
+          {
+            noticeId: req.noticeId,
+            title: row.title,
+            unitName: (locale === 'en' ? unit?.nameEn : unit?.name) ?? unit?.name ?? row.unit_id,
+            severity: row.severity,
+            link,
+            params: req.params,
+          },
+          locale,
+          { timeZone: settings.timeZone },
+        ),
+    };
+  }
 }
+
+interface NoticeRow {
+  title: string;
+  unit_id: string;
+  severity: string;
+}
+
+/** The event into the timeline, the state into the notice's row and its escalations, the audit entry. */
+async function writeNoticeEvent(q: Queryable, state: NoticeState, event: NoticeEvent): Promise<void> {
+  await q.query(
+    `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
+       acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (id) DO UPDATE SET
+       status = EXCLUDED.status, overdue = EXCLUDED.overdue, acknowledge_by = EXCLUDED.acknowledge_by,
+       rectify_by = EXCLUDED.rectify_by, closed_at = EXCLUDED.closed_at, version = EXCLUDED.version,
+       state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+     WHERE notices.version < EXCLUDED.version`,
+    [
+      state.id,
+      `notice-${state.id}`,
+      state.unitId,
+      state.title,
+      state.category,
+      state.severity,
+      state.status,
+      state.overdue,
+      state.acknowledgeBy.at,
+      state.rectifyBy.at,
+      state.issuedBy,
+      state.issuedAt,
+      state.closedAt ?? null,
+      event.seq,
+      JSON.stringify(state),
+      event.at,
+    ],
+  );
+  await q.query(
+    `INSERT INTO notice_events (notice_id, seq, type, actor_id, at, data)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id, seq) DO NOTHING`,
+    [state.id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
+  );
+  for (const e of state.escalations) {
+    const step = currentStep(e);
+    await q.query(
+      `INSERT INTO escalations (id, notice_id, unit_id, round, level, status, assignee_id, decide_by, asked,
+         started_at, ended_at, end_reason, version, state, delegates)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (id) DO UPDATE SET
+         level = EXCLUDED.level, status = EXCLUDED.status, assignee_id = EXCLUDED.assignee_id,
+         delegates = EXCLUDED.delegates,
+         decide_by = EXCLUDED.decide_by, asked = EXCLUDED.asked, ended_at = EXCLUDED.ended_at,
+         end_reason = EXCLUDED.end_reason, version = EXCLUDED.version, state = EXCLUDED.state
+       WHERE escalations.version < EXCLUDED.version`,
+      [
+        e.id,
+        state.id,
+        state.unitId,
+        e.round,
+        e.level,
+        e.status,
+        step?.assigneeId ?? null,
+        e.status === 'supervising' ? (e.superviseUntil ?? null) : (step?.decideBy?.at ?? null),
+        leadersAsked(e),
+        e.startedAt,
+        e.endedAt ?? null,
+        e.endReason ?? null,
+        event.seq,
+        JSON.stringify(e),
+        step?.delegateIds ?? [],
+      ],
+    );
+  }
+  // The audit trail, in this transaction and last (it takes the audit lock until commit); the
+  // key makes a retried activity append nothing.
+  await appendAudit(q, {
+    actorId: event.actorId,
+    action: `notice.${event.type}`,
+    targetType: 'notice',
+    targetId: state.id,
+    idempotencyKey: `notice:${state.id}:${event.seq}`,
+    details: { seq: event.seq, eventAt: event.at, status: state.status, workflowId: `notice-${state.id}` },
+  });
+}
+

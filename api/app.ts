@@ -30,6 +30,11 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { queryText } from './schemas';
+import { createStuckWatch, systemRoutes, type StuckWatch } from './stuck';
+import { createMetrics } from './metrics';
+import { opsRoutes } from './ops';
+import { openApiRoutes } from './openapi';
 import { calendarRoutes } from './calendar';
 
 export interface AppDeps {
@@ -44,8 +49,14 @@ export interface AppDeps {
   idPrefix?: string;
   updateTimeoutMs?: number;
   limits?: LimitsConfig;
+  /** METRICS_TOKEN (api/ops.ts); without it /metrics answers loopback clients only. */
+  metricsToken?: string;
+  /** True while the process shuts down: /readyz answers 503 so the load balancer moves away. */
+  isDraining?: () => boolean;
   /** Browser sign-in (README "Sign-in"); without it, no dev page and no identity provider. */
   signIn?: SignInConfig;
+  /** The scan for stuck activities (GET /api/system/stuck); one with the defaults when absent. */
+  stuck?: StuckWatch;
 }
 
 const pageQuery = z.strictObject({
@@ -93,23 +104,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.get('/healthz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    try {
-      await deps.db.query('SELECT 1');
-      checks.database = 'ok';
-    } catch (err) {
-      checks.database = `error: ${(err as Error).message}`;
-    }
-    try {
-      await deps.temporal.connection.workflowService.getSystemInfo({});
-      checks.temporal = 'ok';
-    } catch (err) {
-      checks.temporal = `error: ${(err as Error).message}`;
-    }
-    const ok = Object.values(checks).every((v) => v === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
-  });
+  // Operations: /healthz, /readyz, /metrics (api/ops.ts); the OpenAPI document and docs page.
+  const metrics = createMetrics(deps.db);
+  app.use(metrics.middleware);
+  app.use(opsRoutes({ db: deps.db, temporal: deps.temporal, metrics, metricsToken: deps.metricsToken, isDraining: deps.isDraining }));
+  app.use(openApiRoutes());
 
   // The regulation's terms (codes with Chinese and English labels); public, like a dictionary.
   app.get('/api/glossary', (_req, res) => {
@@ -123,10 +122,10 @@ export function createApp(deps: AppDeps): express.Express {
   // Sign-in (public): methods, starting one, the provider's callbacks, the dev page.
   api.use('/auth', publicSignInRoutes(signIn));
   api.use(anonymousSessionProbe);
-  api.use(authFailureLimit(limits));
+  api.use(authFailureLimit(limits, deps.db));
   // A bearer token, or the browser's session cookie (with its CSRF token on writes).
   api.use(authenticateRequest(deps.db, deps.tokens, signIn.cfg, deps.logger));
-  api.use(personLimit(limits));
+  api.use(personLimit(limits, deps.db));
   // Audit trail: refused logins (sees authenticate's 401s, passes them on) and every write.
   api.use(auditLoginRefusals(deps.db, deps.logger));
   api.use(auditWrites(deps.db, deps.logger));
@@ -177,7 +176,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   api.get('/org/people', async (req, res) => {
-    const q = z.strictObject({ unitId: z.string().max(64).optional() }).parse(req.query);
+    const q = z.strictObject({ unitId: queryText(64).optional() }).parse(req.query);
     const u = res.locals.user as CurrentUser;
     if (!can(u, 'org.read')) throw forbidden();
     // Contact details of another unit's people are for those who oversee all units.
@@ -221,6 +220,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(notificationRoutes({ db: deps.db }));
 
   api.use('/audit', auditRoutes({ db: deps.db, logger: deps.logger }));
+
+  api.use('/system', systemRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
 
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');

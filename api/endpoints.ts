@@ -6,8 +6,10 @@
  * cover every route. A test walks express's router and fails on a route missing here, or an entry
  * with no route.
  */
+import type { ZodObject, ZodType } from 'zod';
 import { CHAIN } from '../domain/glossary';
 import { can, type Action, type CurrentUser } from '../domain/access';
+import { createNoticeBody } from './notices';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -39,6 +41,9 @@ export interface Endpoint {
    */
   ownItems?: boolean;
   summary: { zh: string; en: string };
+  /** The zod schemas of the body and the query, where the route exports them: they go into the OpenAPI document (api/openapi.ts). */
+  body?: ZodType;
+  query?: ZodObject;
 }
 
 /**
@@ -253,6 +258,21 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   { method: 'POST', path: '/api/auth/signout', action: 'authenticated', target: 'none', summary: { zh: '退出登录', en: 'sign out' } },
 
+  // Operations (issue 11)
+  {
+    method: 'GET',
+    path: '/api/system/stuck',
+    action: 'system.read',
+    target: 'none',
+    summary: { zh: '卡住的流程（活动反复失败）', en: 'stuck processes (an activity failing again and again)' },
+  },
+  // Operations (issue 13): readiness, metrics (loopback or METRICS_TOKEN, checked by the route, not
+  // by a role), the OpenAPI document and its docs page.
+  { method: 'GET', path: '/readyz', action: 'public', target: 'none', summary: { zh: '就绪检查（数据库、Temporal、迁移）', en: 'readiness (database, Temporal, migrations)' } },
+  { method: 'GET', path: '/metrics', action: 'public', target: 'none', summary: { zh: 'Prometheus 监控指标', en: 'Prometheus metrics' } },
+  { method: 'GET', path: '/api/openapi.json', action: 'public', target: 'none', summary: { zh: 'OpenAPI 3.1 接口描述', en: 'the OpenAPI 3.1 document' } },
+  { method: 'GET', path: '/api/docs', action: 'public', target: 'none', summary: { zh: '接口文档页面', en: 'the API docs page' } },
+
   // Issue 12: calendar upkeep.
   { method: 'GET', path: '/api/calendar', action: 'calendar.read', target: 'none', summary: { zh: '日历覆盖年份及来源', en: 'calendar years covered, and their source' } },
   {
@@ -270,6 +290,12 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: { zh: '按更新后的日历重新计算期限', en: 'recompute deadlines with the updated calendar' },
   },
 ];
+
+/** Schemas the routers export, attached to their entries for the OpenAPI document. */
+const SCHEMAS: Record<string, Pick<Endpoint, 'body' | 'query'>> = {
+  'POST /api/notices': { body: createNoticeBody },
+};
+for (const e of ENDPOINTS) Object.assign(e, SCHEMAS[`${e.method} ${e.path}`] ?? {});
 
 /** The roles that can be asked in an escalation (levels 1–5), and so may have escalations of their own. */
 export const CHAIN_ROLES: readonly string[] = CHAIN.map((c) => c.role);

@@ -4,11 +4,14 @@
  * - Browser sign-ins (start, callback, dev sign-in) are limited per client address.
  * - Authenticated requests are limited per person, so one account cannot starve the others.
  * - CORS is closed by default: no cross-origin headers at all unless CORS_ORIGINS lists origins.
- * Limits are counted in this process's memory; behind several API processes each counts its own.
+ * On PostgreSQL the counters are in the database (api/rate-store.ts), so the limits hold across
+ * API instances; on the embedded PGlite (one process) they are in memory.
  */
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { CurrentUser } from './access';
+import type { Db } from '../db/client';
+import { rateStore } from './rate-store';
 
 export interface LimitsConfig {
   /** Requests per minute per signed-in person. */
@@ -25,8 +28,10 @@ const tooMany = {
 };
 
 /** Counts only refused sign-ons (401), per address; put it before authentication. */
-export function authFailureLimit(cfg: LimitsConfig): RequestHandler {
+export function authFailureLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
+  const store = rateStore(db, `auth:${cfg.authFailuresPer15Min}:`);
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs: 15 * 60 * 1000,
     limit: cfg.authFailuresPer15Min,
     skipSuccessfulRequests: true,
@@ -43,8 +48,10 @@ export function authFailureLimit(cfg: LimitsConfig): RequestHandler {
  * counts except one that signed someone in, against the sign-on failure budget. Starting a
  * sign-in stores a row, so unlimited starts would fill a table.
  */
-export function signInLimit(cfg: LimitsConfig): RequestHandler {
+export function signInLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
+  const store = rateStore(db, `signin:${cfg.authFailuresPer15Min}:`);
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs: 15 * 60 * 1000,
     limit: cfg.authFailuresPer15Min,
     skipSuccessfulRequests: true,
@@ -57,8 +64,10 @@ export function signInLimit(cfg: LimitsConfig): RequestHandler {
 }
 
 /** Per-person limit; put it after authentication. */
-export function personLimit(cfg: LimitsConfig): RequestHandler {
+export function personLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
+  const store = rateStore(db, `person:${cfg.perPersonPerMinute}:`);
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs: 60 * 1000,
     limit: cfg.perPersonPerMinute,
     keyGenerator: (_req, res) => `person:${(res.locals.user as CurrentUser).id}`,

@@ -115,7 +115,7 @@ export function publicSignInRoutes(deps: SignInDeps): Router {
   const { db, cfg } = deps;
   const r = Router();
   // Sign-ins are counted per client address, successful or not (starting one writes a row).
-  const limited = signInLimit(deps.limits);
+  const limited = signInLimit(deps.limits, deps.db);
 
   r.get('/config', (_req, res) => {
     res.json({ methods: signInMethods(cfg), signInUrl: '/api/auth/login' });

@@ -22,11 +22,13 @@ import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
 import { signInConfig } from './signin';
 import { createApp } from '../api/app';
+import { createStuckWatch } from '../api/stuck';
 import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';
 import { waitForNamespace } from '../worker/temporal';
 import { notificationConfigFromEnv, startNotifications } from '../notifications/runtime';
 import { setNotificationSettings } from '../notifications/settings';
+import { temporalConnectionOptions } from './temporal-connection';
 
 export const DEMO_ORG_FILE = projectFile('config/demo-org.yaml');
 
@@ -88,7 +90,7 @@ export interface RunningWorker {
 }
 
 export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   const worker = await createWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -96,6 +98,8 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
     db,
     publicUrl: env.PUBLIC_URL,
     calendar: rules.calendar,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    ...(env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: path.resolve(env.WORKFLOW_BUNDLE) } } : {}),
   });
   // The notification dispatcher runs beside the worker (notifications/dispatcher.ts).
   const notifications = startNotifications(db, notificationConfigFromEnv(env), log.child({ component: 'notifications' }));
@@ -113,13 +117,18 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker running');
   return {
     worker,
+    // Drain: stop polling, let activities in flight finish (SHUTDOWN_GRACE_MS, then they are
+    // cancelled and retried by the next worker), then let the dispatcher finish its sends and give
+    // back the rows it claimed but did not send.
     async stop() {
       clearInterval(warnTimer);
       calendarWatch.stop();
+      log.info('worker draining');
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       await notifications.stop();
       await connection.close();
+      log.info('worker stopped');
     },
   };
 }
@@ -144,9 +153,10 @@ export interface RunningApi {
 }
 
 export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promise<RunningApi> {
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(env));
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const calendarWatch = await attachCalendar(db, rules.calendar, log);
+  let draining = false;
   // What the preferences endpoints show as available (e-mail on or off) in an API-only process too.
   setNotificationSettings({ emailEnabled: !!env.SMTP_URL, timeZone: env.NOTIFY_TIME_ZONE });
   fs.mkdirSync(env.DATA_DIR, { recursive: true });
@@ -155,9 +165,18 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     embeddedTtl: env.TOKEN_TTL,
     oidc: oidcConfig(env),
   });
+  // Stuck activities are scanned for (and logged once) in the background as well as on request.
+  const stuck = createStuckWatch({
+    temporal: client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    logger: log,
+    config: { threshold: env.STUCK_ACTIVITY_FAILURES, maxScan: env.STUCK_SCAN_MAX },
+  });
+  stuck.start(env.STUCK_SCAN_INTERVAL_MS);
   const app = createApp({
     db,
     temporal: client,
+    stuck,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     policy: rules.policy,
     calendar: rules.calendar,
@@ -171,6 +190,8 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
       authFailuresPer15Min: env.AUTH_FAILURES_PER_15_MIN,
       corsOrigins: env.CORS_ORIGINS,
     },
+    metricsToken: env.METRICS_TOKEN,
+    isDraining: () => draining,
     signIn: signInConfig(env),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -181,32 +202,58 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
   return {
     server,
     client,
+    // Graceful: /readyz turns 503 at once; no new connections; requests in flight finish (idle
+    // keep-alive connections are closed now, busy ones after their answer); whatever is still open
+    // after SHUTDOWN_GRACE_MS is cut.
     async stop() {
       calendarWatch.stop();
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      stuck.stop();
+      draining = true;
+      log.info('API draining');
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<'cut'>((r) => (timer = setTimeout(() => r('cut'), env.SHUTDOWN_GRACE_MS)));
+      if ((await Promise.race([closed, cut])) === 'cut') {
+        log.warn({ graceMs: env.SHUTDOWN_GRACE_MS }, 'requests still open after the grace period: closing them');
+        server.closeAllConnections();
+        await closed;
+      }
+      clearTimeout(timer);
       await connection.close();
+      log.info('API stopped');
     },
   };
 }
 
 export async function waitForTemporal(env: Env, log: Logger): Promise<void> {
   log.info({ address: env.TEMPORAL_ADDRESS }, 'waiting for Temporal');
-  await waitForNamespace(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE, 120000);
+  const { address: _a, ...options } = temporalConnectionOptions(env);
+  await waitForNamespace(env.TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE, 120000, options);
 }
 
-/** Routes the Temporal core's logs through our logger at warn level and above. */
-export function installTemporalRuntime(log: Logger): void {
+/**
+ * The Temporal runtime of this process: the SDK's and core's logs go through our logger (JSON,
+ * with the workflow and activity ids the SDK attaches: workflowId, runId, activityId…), at
+ * LOG_LEVEL; with TEMPORAL_METRICS_ADDRESS, the runtime's own Prometheus exporter (workflow and
+ * activity task latencies, slots, polls, sticky cache) listens there. Once per process.
+ */
+export function installTemporalRuntime(log: Logger, env?: Pick<Env, 'TEMPORAL_METRICS_ADDRESS'>): void {
+  const at = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => log[level]({ ...meta }, message);
   Runtime.install({
     logger: {
-      log: (level, message, meta) => log[level === 'ERROR' ? 'error' : 'warn']({ ...meta }, message),
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (message, meta) => log.warn({ ...meta }, message),
-      error: (message, meta) => log.error({ ...meta }, message),
+      log: (level, message, meta) => at(level === 'ERROR' ? 'error' : level === 'WARN' ? 'warn' : level === 'INFO' ? 'info' : level === 'DEBUG' ? 'debug' : 'trace')(message, meta),
+      trace: at('trace'),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
     },
+    ...(env?.TEMPORAL_METRICS_ADDRESS
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: env.TEMPORAL_METRICS_ADDRESS, countersTotalSuffix: true, unitSuffix: true } } } }
+      : {}),
   });
+  if (env?.TEMPORAL_METRICS_ADDRESS) log.info({ address: env.TEMPORAL_METRICS_ADDRESS }, 'Temporal SDK metrics (Prometheus) exported');
 }
 
 /** Runs `stop` once on SIGINT/SIGTERM, then exits; a second Ctrl-C exits at once. */

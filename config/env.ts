@@ -86,6 +86,26 @@ export const envSchema = z.object({
   NOTIFY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86400000).default(1800000),
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   NOTIFY_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+  // Stuck processes (issue 11): an activity that has failed more than this many times is listed
+  // by GET /api/system/stuck and logged once; the scan describes at most STUCK_SCAN_MAX workflows.
+  STUCK_ACTIVITY_FAILURES: z.coerce.number().int().min(1).max(10000).default(5),
+  STUCK_SCAN_MAX: z.coerce.number().int().min(1).max(100000).default(500),
+  STUCK_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).max(86400000).default(60000),
+  // Operations (README "Operations", "Environment reference").
+  /** Bearer token Prometheus sends to /metrics; unset = /metrics answers loopback clients only. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** host:port where the worker's Temporal runtime exports its own Prometheus metrics; unset = off. */
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
+  /** Temporal Cloud / a TLS cluster: client certificate and key (mTLS), optional server CA, or an API key. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** A pre-built workflow bundle (JS file from bundleWorkflowCode); unset = bundled at worker start. */
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** How long a stopping process waits for requests in flight and activities before it cuts them. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600000).default(10000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -119,6 +139,12 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError(
       `Invalid configuration: NOTIFY_LEASE_MS=${env.NOTIFY_LEASE_MS} must be at least twice NOTIFY_SEND_TIMEOUT_MS=${env.NOTIFY_SEND_TIMEOUT_MS} (a send must end well within its lease)`,
     );
+  }
+  if (!!env.TEMPORAL_TLS_CERT !== !!env.TEMPORAL_TLS_KEY) {
+    throw new ConfigError('Invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS)');
+  }
+  if (env.TEMPORAL_API_KEY && env.TEMPORAL_TLS_CERT) {
+    throw new ConfigError('Invalid configuration: use TEMPORAL_API_KEY or TEMPORAL_TLS_CERT/KEY, not both');
   }
   // The provider's bearer tokens (API clients) need all three; browser sign-in needs the issuer
   // and a client id, and may come without bearer verification.

@@ -22,6 +22,12 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Human-readable location for logs, without credentials. */
   readonly describe: string;
+  /**
+   * LISTENs on a channel (PostgreSQL: a dedicated connection that reconnects by itself; PGlite: its
+   * own listen). `onNotify` runs on every NOTIFY; `onState` when the listening connection is up or
+   * down. Resolves to a function that stops listening.
+   */
+  listen?(channel: string, onNotify: () => void, onState?: (up: boolean, err?: unknown) => void): Promise<() => Promise<void>>;
 }
 
 export interface OpenDbOptions {
@@ -51,6 +57,8 @@ async function openPostgres(url: string, schema?: string): Promise<Db> {
   const pool = new Pool({
     connectionString: url,
     max: 10,
+    // An unreachable server fails a query after 5 s (answered 503) instead of hanging it.
+    connectionTimeoutMillis: 5000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // A broken idle connection must not crash the process; the next query reconnects.
@@ -82,6 +90,47 @@ async function openPostgres(url: string, schema?: string): Promise<Db> {
       } finally {
         client.release();
       }
+    },
+    async listen(channel, onNotify, onState) {
+      const { Client } = await import('pg');
+      let client: InstanceType<typeof Client> | undefined;
+      let stopped = false;
+      let retry: NodeJS.Timeout | undefined;
+      const connect = async (): Promise<void> => {
+        if (stopped) return;
+        const c = new Client({ connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+        const lost = (err?: unknown) => {
+          if (client !== c) return;
+          client = undefined;
+          c.removeAllListeners('notification');
+          void c.end().catch(() => undefined);
+          onState?.(false, err);
+          if (!stopped) retry = setTimeout(() => void connect(), 1000);
+        };
+        c.on('error', lost);
+        c.on('end', () => lost());
+        c.on('notification', (n) => {
+          if (n.channel === channel) onNotify();
+        });
+        client = c;
+        try {
+          await c.connect();
+          await c.query(`LISTEN ${quoteIdent(channel)}`);
+          onState?.(true);
+          // Anything committed while we were not listening: look once now.
+          onNotify();
+        } catch (err) {
+          lost(err);
+        }
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        clearTimeout(retry);
+        const c = client;
+        client = undefined;
+        await c?.end().catch(() => undefined);
+      };
     },
     async close() {
       await pool.end();
@@ -120,6 +169,11 @@ async function openPglite(dir?: string, schema?: string): Promise<Db> {
         };
         return fn(q);
       });
+    },
+    async listen(channel, onNotify, onState) {
+      const unsubscribe = await pg.listen(channel, () => onNotify());
+      onState?.(true);
+      return () => unsubscribe();
     },
     async close() {
       await pg.close();

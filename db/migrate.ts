@@ -40,3 +40,10 @@ function splitSql(sql: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+
+/** Migration files not yet applied to this database (empty when it is up to date). */
+export async function pendingMigrations(db: Pick<Db, 'query'>, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const done = new Set((await db.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+  return files.filter((f) => !done.has(f));
+}

@@ -40,6 +40,7 @@ export type Action =
   | 'notification.read'
   | 'notification.retry'
   | 'notification.configure'
+  | 'system.read'
   // Issue 12: calendar upkeep.
   | 'calendar.read'
   | 'calendar.edit'
@@ -115,6 +116,8 @@ export const POLICY: Record<Action, Grant[]> = {
   // The audit trail (Art. 10): the office and the inspection and audit offices, nobody else.
   'audit.read': AUDITORS,
   'audit.export': AUDITORS,
+  // Operations (issue 11): processes stuck on a failing activity are the office's to see and chase.
+  'system.read': [{ role: 'office', scope: 'all' }],
   // The directory (units, people) is for everyone in the organisation; contact details of other
   // units' people only for those who see all units (api/app.ts).
   // Calendar upkeep (issue 12): everyone who sees all units reads the coverage; the office keeps

@@ -10,7 +10,7 @@
  */
 import type { Deadline } from './deadlines';
 import type { Roles } from './access';
-import { RuleViolation } from './notice';
+import { RuleViolation, type NotRecorded } from './notice';
 import { explicitDeadline } from './explicit-deadline';
 import {
   BODIES,
@@ -179,6 +179,8 @@ export interface ProposalState extends Omit<ProposalInput, 'createdBy'> {
   decisions: Partial<Record<Body, Decision>>;
   outcome?: ProposalOutcome;
   closedAt?: string;
+  /** Why the proposal was not created (status not_created): its first record could never be written. */
+  notRecorded?: NotRecorded;
   createdBy: string;
   /** Keys of reminders already sent. */
   remindersSent: string[];

@@ -21,6 +21,7 @@ export type NoticeEventType =
   | 'escalation_decided'
   | 'supervision_lapsed'
   | 'escalation_ended'
+  | 'not_issued'
   | 'deadlines_recomputed';
 
 export interface NoticeEvent {
@@ -40,7 +41,8 @@ export type ProposalEventType =
   | 'approved'
   | 'decided'
   | 'closed'
-  | 'reminder_sent';
+  | 'reminder_sent'
+  | 'not_created';
 
 export interface ProposalEvent {
   /** Position in the proposal's timeline; with the proposal id, the idempotency key of the record. */

@@ -113,6 +113,18 @@ export const accountabilityPolicySchema = z
 
 export const DEFAULT_ACCOUNTABILITY_POLICY = { approveWithin: 'P3D', decideWithin: 'P10D', workingDays: true, reminders: ['P1D'] };
 
+/**
+ * How far from now a time given by a person may lie (issue 11): deadlines, extensions and
+ * supervision dates at most `maxDeadlineAhead` ahead; the time of an accountability proposal's facts
+ * at most `maxFactsAgo` back. Anything outside is refused with 422 naming the allowed range.
+ */
+export const timeLimitsSchema = z.strictObject({
+  maxDeadlineAhead: positiveIsoDuration.default('P365D'),
+  maxFactsAgo: positiveIsoDuration.default('P3650D'),
+});
+
+export const DEFAULT_TIME_LIMITS = { maxDeadlineAhead: 'P365D', maxFactsAgo: 'P3650D' };
+
 const unitRoleSchema = z.enum(UNIT_ROLES);
 
 export const severityPolicySchema = z.strictObject({
@@ -156,6 +168,9 @@ export const policySchema = z.strictObject({
   }),
   /** Optional, so that policy files written before proposals existed still parse. */
   accountability: accountabilityPolicySchema.default(DEFAULT_ACCOUNTABILITY_POLICY),
+  /** Plausible windows for times people give (domain/time-bounds.ts); optional, with these defaults. */
+  limits: timeLimitsSchema.default(DEFAULT_TIME_LIMITS),
+
   /**
    * Reminders of windows counted in working days go out on a working day at this time of day
    * (Beijing time), spread over `reminderSpread` after it by notice; plain-time windows keep their

@@ -19,7 +19,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Db } from '../db/client';
 import { DeliveryError, type ChannelSender } from './channels/types';
-import { claimDue, outboxEvents, reapExpiredLeases, recordFailure, recordSentMany, releaseClaimed, type OutboxMessage } from './outbox';
+import { claimDue, OUTBOX_CHANNEL, outboxEvents, reapExpiredLeases, recordFailure, recordSentMany, releaseClaimed, renewLeases, type OutboxMessage } from './outbox';
 import { isRobotChannel, type DeliveryChannel } from './preferences';
 import { findRobot, type Robot } from './robots';
 
@@ -42,7 +42,7 @@ export interface DispatcherOptions {
   log?: DispatcherLog;
   /** How often to look for due rows when not woken by an enqueue in this process (ms). */
   pollMs?: number;
-  /** Rows claimed at a time. */
+  /** Rows claimed at a time (default: twice the concurrency, so claimed rows do not wait long). */
   batchSize?: number;
   /** Sends in flight at a time. */
   concurrency?: number;
@@ -83,8 +83,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const db = opts.db;
   const log = opts.log ?? silent;
   const pollMs = opts.pollMs ?? 1000;
-  const batchSize = opts.batchSize ?? 64;
   const concurrency = opts.concurrency ?? 8;
+  const batchSize = opts.batchSize ?? 2 * concurrency;
   const leaseMs = opts.leaseMs ?? 60000;
   const maxAttempts = opts.maxAttempts ?? 10;
   const baseMs = opts.backoffBaseMs ?? 5000;
@@ -100,6 +100,46 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const sleepers = new Set<() => void>();
   let lastReap = 0;
   let lastWarned = 0;
+
+  // ---- Leases we hold: every row claimed and not yet recorded, queued or being sent, with the
+  // local time until which our lease surely runs (measured from before the statement that set it).
+  // A renewer extends them while we live, so a slow send or a long queue is never taken over by
+  // another dispatcher; a row whose lease we could not renew in time is not sent by us (the reaper
+  // gives it to whoever comes next). Without this, under load, rows waiting in a long local queue
+  // outlived their lease, another dispatcher reaped and sent them, and then this one sent them too.
+  const held = new Map<number, number>();
+  const margin = Math.max(200, leaseMs / 5);
+  const holds = (m: OutboxMessage) => (held.get(m.id) ?? 0) - margin > Date.now();
+  let renewTimer: NodeJS.Timeout | undefined;
+  let renewing = false;
+  async function renew(): Promise<void> {
+    if (renewing || held.size === 0) return;
+    renewing = true;
+    const ids = [...held.keys()];
+    const t0 = Date.now();
+    try {
+      const still = await renewLeases(db, owner, ids, leaseMs);
+      for (const id of ids) {
+        if (!held.has(id)) continue; // recorded meanwhile
+        if (still.has(id)) held.set(id, t0 + leaseMs);
+        else held.set(id, 0); // reaped: not ours any more
+      }
+    } catch {
+      /* the database is away: the leases run on; rows past their margin are not sent */
+    } finally {
+      renewing = false;
+    }
+  }
+  function startRenewer(): void {
+    renewTimer ??= setInterval(() => void renew(), Math.max(100, Math.floor(leaseMs / 4)));
+    renewTimer.unref?.();
+  }
+  async function claim(limit: number): Promise<OutboxMessage[]> {
+    const t0 = Date.now();
+    const got = await claimDue(db, { limit, channels, owner, leaseMs });
+    for (const m of got) held.set(m.id, t0 + leaseMs);
+    return got;
+  }
 
   function wake(): void {
     woken = true;
@@ -188,7 +228,23 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   }
 
   async function deliver(m: OutboxMessage): Promise<void> {
+    try {
+      await deliverHeld(m);
+    } finally {
+      held.delete(m.id);
+    }
+  }
+
+  async function deliverHeld(m: OutboxMessage): Promise<void> {
     const sender = senders.get(m.channel)!;
+    if (!holds(m)) {
+      // Our lease may be gone (the database was away while this row waited): sending now could
+      // duplicate another dispatcher's send. Give it back if it is still ours; else it is theirs.
+      await releaseClaimed(db, owner, [m.id]).catch(() => undefined);
+      log.warn({ outboxId: m.id }, 'notification lease not renewed in time: not sent by this worker, due again');
+      done({ message: m, status: 'lost' });
+      return;
+    }
     let robot: Robot | undefined;
     try {
       if (isRobotChannel(m.channel)) {
@@ -230,7 +286,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   async function runOnce(): Promise<number> {
     if (channels.length === 0) return 0;
     await reapIfDue();
-    const batch = await claimDue(db, { limit: batchSize, channels, owner, leaseMs });
+    startRenewer();
+    const batch = await claim(batchSize);
     let next = 0;
     const lane = async () => {
       while (next < batch.length) await deliverLogged(batch[next++]);
@@ -250,7 +307,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         await reapIfDue();
         const room = batchSize - queue.length;
         if (room <= 0 || stopping) return 0;
-        const got = await claimDue(db, { limit: room, channels, owner, leaseMs });
+        const got = await claim(room);
         queue.push(...got);
         return got.length;
       } finally {
@@ -287,10 +344,13 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     await refilling?.catch(() => 0);
     // Claimed but not sent: give them back rather than leave them to their lease.
     const left = queue.splice(0).map((m) => m.id);
+    for (const id of left) held.delete(id);
     await releaseClaimed(db, owner, left).catch((err: unknown) => log.warn({ err, left }, 'could not give back claimed notifications; they are due again when their lease expires'));
   }
 
   const onEnqueued = () => wake();
+  // Other processes' enqueues (PostgreSQL NOTIFY on commit) wake us too; polling stays as the net.
+  let unlisten: Promise<(() => Promise<void>) | undefined> | undefined;
 
   return {
     owner,
@@ -298,6 +358,17 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     start() {
       if (running) return;
       outboxEvents.on('enqueued', onEnqueued);
+      startRenewer();
+      if (db.listen && channels.length > 0) {
+        unlisten = db
+          .listen(OUTBOX_CHANNEL, wake, (up, err) => {
+            if (!up) log.warn({ err: (err as Error | undefined)?.message }, 'notification dispatcher: LISTEN connection lost; polling until it is back');
+          })
+          .catch((err: unknown) => {
+            log.warn({ err: (err as Error).message }, 'notification dispatcher: could not LISTEN; polling only');
+            return undefined;
+          });
+      }
       running = loop();
     },
     async stop() {
@@ -305,6 +376,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       outboxEvents.off('enqueued', onEnqueued);
       wake();
       await running;
+      clearInterval(renewTimer);
+      await (await unlisten)?.();
       for (const s of senders.values()) await s.close?.();
     },
     wake,

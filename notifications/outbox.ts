@@ -218,7 +218,10 @@ export async function enqueueInTransaction(q: Queryable, req: EnqueueRequest, se
       req.eventAt ? new Date(req.eventAt).toISOString() : null,
     ],
   );
-  return { recipients: people.length, queued: inserted.rows.filter((r) => r.status === 'pending').length };
+  const queued = inserted.rows.filter((r) => r.status === 'pending').length;
+  // Delivered on commit to every dispatcher LISTENing (other worker processes on PostgreSQL).
+  if (queued > 0) await q.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+  return { recipients: people.length, queued };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,9 +521,30 @@ export async function retryOutbox(db: Db, id: number, by: string): Promise<boole
     [id, by],
   );
   if (r.rowCount > 0) {
+    await db.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
     outboxEvents.emit('enqueued', 1);
     return true;
   }
   const exists = await db.query('SELECT 1 FROM notification_outbox WHERE id = $1', [id]);
   return exists.rows.length > 0 ? false : null;
 }
+
+/**
+ * Extends the leases of rows this dispatcher still holds (claimed and queued, or being sent), so a
+ * slow send or a long local queue is never taken over by another dispatcher while this one is
+ * alive. Returns the ids still held; a row missing from the answer was reaped (our lease had run
+ * out) and must not be sent by us.
+ */
+export async function renewLeases(q: Queryable, owner: string, ids: number[], leaseMs: number): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const r = await q.query<{ id: string }>(
+    `UPDATE notification_outbox SET lease_until = now() + ($3::int * interval '1 millisecond')
+      WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_owner = $2
+      RETURNING id`,
+    [ids, owner, Math.round(leaseMs)],
+  );
+  return new Set(r.rows.map((x) => Number(x.id)));
+}
+
+/** The PostgreSQL channel an enqueue notifies on commit: every dispatcher LISTENs to it. */
+export const OUTBOX_CHANNEL = 'cyberduty_outbox';

@@ -59,7 +59,7 @@ async function startTemporal(env: ReturnType<typeof loadEnvOrExit>, log: ReturnT
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
   const log = createLogger(env);
-  installTemporalRuntime(log);
+  installTemporalRuntime(log, env);
   fs.mkdirSync(env.DATA_DIR, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {

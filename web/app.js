@@ -11,7 +11,7 @@ import { api, ApiError, clearToken, download, getToken, onUnauthorized, query, s
 import { beijingToday, beijingToIso, formatBeijing } from './time.js';
 
 const UNIT_ACTOR_ROLES = ['liaison', 'direct_responsible', 'first_responsible'];
-const STATUSES = ['issued', 'rectifying', 'under_review', 'closed', 'withdrawn'];
+const STATUSES = ['issued', 'rectifying', 'under_review', 'closed', 'withdrawn', 'not_issued'];
 const SEVERITIES = ['critical', 'high', 'medium', 'low'];
 const CATEGORIES = ['vulnerability', 'defacement', 'outage', 'data_leak', 'infrastructure_attack', 'mining', 'concealment', 'other'];
 const DECISIONS = ['supervise', 'extend', 'escalate', 'propose_accountability'];
@@ -778,6 +778,7 @@ async function renderNotice(seq, _params, rawId) {
       n.withdrawal
         ? [t('notice.withdrawal'), t('notice.withdrawnBy', { time: formatBeijing(n.withdrawal.at), name: who(n.withdrawal.by), reason: n.withdrawal.reason })]
         : null,
+      n.notRecorded ? [t('notice.notRecorded'), pick(n.notRecorded)] : null,
       [t('notice.description'), multiline(n.description)],
       n.assets?.length ? [t('notice.assets'), h('ul', { class: 'plain' }, n.assets.map((a) => h('li', { class: 'mono' }, a)))] : null,
     ]),
@@ -1057,7 +1058,7 @@ function chainList(e, who) {
 // ---- Actions on a notice: only those that make sense now (the API refuses the rest anyway).
 
 function actionsPanel(n) {
-  const open = !['closed', 'withdrawn'].includes(n.status);
+  const open = !['closed', 'withdrawn', 'not_issued'].includes(n.status);
   const unit = isUnitActor(n.unitId);
   const office = hasRole('office');
   const pending = n.extensions?.find((x) => x.status === 'pending');

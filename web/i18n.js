@@ -95,6 +95,7 @@ const zh = {
   'notice.acknowledgedBy': '{time}，{name}签收',
   'notice.closedAt': '办结时间',
   'notice.withdrawal': '撤回',
+  'notice.notRecorded': '未能下发的原因',
   'notice.withdrawnBy': '{time}，{name}撤回。理由：{reason}',
   'notice.deadlines': '期限',
   'notice.acknowledgeBy': '签收期限',
@@ -198,6 +199,7 @@ const zh = {
   'status.under_review': '待审核',
   'status.closed': '已办结',
   'status.withdrawn': '已撤回',
+  'status.not_issued': '未能下发',
 
   'severity.critical': '紧急',
   'severity.high': '高危',
@@ -366,6 +368,7 @@ const en = {
   'notice.acknowledgedBy': '{time} by {name}',
   'notice.closedAt': 'Closed',
   'notice.withdrawal': 'Withdrawn',
+  'notice.notRecorded': 'Why it was not issued',
   'notice.withdrawnBy': '{time} by {name}. Reason: {reason}',
   'notice.deadlines': 'Deadlines',
   'notice.acknowledgeBy': 'Acknowledge by',
@@ -469,6 +472,7 @@ const en = {
   'status.under_review': 'under review',
   'status.closed': 'closed',
   'status.withdrawn': 'withdrawn',
+  'status.not_issued': 'not issued',
 
   'severity.critical': 'critical',
   'severity.high': 'high',

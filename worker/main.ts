@@ -8,7 +8,7 @@ import { createLogger, installTemporalRuntime, loadOrganisation, loadRules, onSh
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
   const log = createLogger(env);
-  installTemporalRuntime(log);
+  installTemporalRuntime(log, env);
   if (!env.DATABASE_URL) log.warn('DATABASE_URL is not set: using the embedded PGlite, which only one process may open');
   const db = await openDatabase(env, log);
   await loadOrganisation(db, env, log, { demoWhenEmpty: false });

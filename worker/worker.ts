@@ -4,6 +4,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createNoticeActivities } from '../activities/notices';
 import { createProposalActivities } from '../activities/proposals';
+import { classifyingFailures } from '../activities/failures';
 import type { Db } from '../db/client';
 import type { WorkCalendar } from '../domain/calendar';
 
@@ -16,6 +17,10 @@ export interface WorkerDeps {
   calendar: WorkCalendar;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Tuning (cache size, slots), for benchmarks and operators. */
+  options?: Partial<WorkerOptions>;
+  /** How long activities in flight may finish on shutdown (SHUTDOWN_GRACE_MS; default 10 s). */
+  shutdownGraceMs?: number;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -25,12 +30,14 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
-    activities: {
+      : { workflowsPath: require.resolve('../workflows'), interceptors: { workflowModules: [require.resolve('../workflows/interceptors')] } }),
+    // Errors no retry can cure (bad data, broken constraints, invalid input) become non-retryable.
+    activities: classifyingFailures({
       ...createNoticeActivities({ db: deps.db, publicUrl: deps.publicUrl, calendar: deps.calendar }),
       ...createProposalActivities({ db: deps.db, publicUrl: deps.publicUrl }),
-    },
+    }),
     // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: deps.shutdownGraceMs ?? 10000,
+    ...deps.options,
   });
 }

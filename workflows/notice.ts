@@ -75,10 +75,16 @@ import {
   submitRectificationUpdate,
   withdrawUpdate,
 } from './definitions';
-import { RECORD_ACTIVITY_OPTIONS, validate } from './common';
+import { ActivityFailure, NOT_RECORDED_PATCH, notRecorded, notRecordedFailure, RECORD_ACTIVITY_OPTIONS, validate } from './common';
 import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes';
 import { proposalWorkflow } from './proposal';
 import { proposalWorkflowId } from './proposal-definitions';
+
+/**
+ * Patch: a reminder is recorded and sent by one activity (recordAndNotify) instead of two, without
+ * a search attribute upsert. Workflows whose reminder fired before this code replay the old path.
+ */
+const REMINDER_ONE_ACTIVITY = 'reminder-one-activity';
 
 const acts = proxyActivities<NoticeActivities & Pick<ProposalActivities, 'prepareProposal'>>(RECORD_ACTIVITY_OPTIONS);
 
@@ -119,6 +125,25 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     return recording;
   }
 
+  /**
+   * A system event and its message in one activity. Only for events that change none of the search
+   * attributes (a reminder), so nothing is upserted.
+   */
+  function recordAndNotify(
+    type: NoticeEventType,
+    data: Record<string, unknown>,
+    kind: NotifyRequest['kind'],
+    audience: NotifyRequest['audience'],
+    params: NotifyRequest['params'],
+  ): Promise<void> {
+    state.version += 1;
+    const event: NoticeEvent = { seq: state.version, type, actorId: SYSTEM_ACTOR.id, at: nowIso(), data };
+    const snapshot = JSON.parse(JSON.stringify(state)) as NoticeState;
+    const request: NotifyRequest = { key: `${state.id}#${state.version}:${kind}`, kind, noticeId: state.id, audience, params };
+    recording = recording.then(async () => void (await acts.recordAndNotify({ state: snapshot, event, notify: request })));
+    return recording;
+  }
+
   async function notify(kind: NotifyRequest['kind'], audience: NotifyRequest['audience'], params: NotifyRequest['params'] = {}) {
     await acts.notify({ key: `${state.id}#${state.version}:${kind}`, kind, noticeId: state.id, audience, params });
   }
@@ -131,7 +156,8 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
   setHandler(stateQuery, () => state);
 
   setHandler(issuedUpdate, async () => {
-    await condition(() => issuedRecorded);
+    await condition(() => issuedRecorded || state.notRecorded !== undefined);
+    if (state.notRecorded) throw notRecordedFailure('not_issued', state.notRecorded);
     return state;
   });
 
@@ -284,8 +310,15 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     if (timer.kind === 'reminder') {
       state.remindersSent.push(timer.key);
       const deadline = timer.deadline === 'acknowledge' ? state.acknowledgeBy : state.rectifyBy;
-      await record('reminder_sent', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at });
-      await notify('reminder', unitContacts(), { deadline: timer.deadline, due: deadline.at });
+      if (patched(REMINDER_ONE_ACTIVITY)) {
+        await recordAndNotify('reminder_sent', { deadline: timer.deadline, due: deadline.at }, 'reminder', unitContacts(), {
+          deadline: timer.deadline,
+          due: deadline.at,
+        });
+      } else {
+        await record('reminder_sent', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at });
+        await notify('reminder', unitContacts(), { deadline: timer.deadline, due: deadline.at });
+      }
       return;
     }
     if (!markOverdue(state, timer.deadline)) return;
@@ -492,10 +525,27 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     },
   );
 
-  await record('issued', input.issuedBy, {
-    acknowledgeBy: state.acknowledgeBy,
-    rectifyBy: state.rectifyBy,
-  });
+  try {
+    await record('issued', input.issuedBy, {
+      acknowledgeBy: state.acknowledgeBy,
+      rectifyBy: state.rectifyBy,
+    });
+  } catch (err) {
+    // The first record failed for good (data the database refuses, or the retry bound reached):
+    // the notice ends as not issued, recorded for the office, instead of a workflow that fails
+    // unseen. Histories from before this path existed replay as they ran (they failed here).
+    if (!(err instanceof ActivityFailure) || !patched(NOT_RECORDED_PATCH)) throw err;
+    state.status = 'not_issued';
+    state.notRecorded = notRecorded(err, nowIso(), { zh: '整改通知', en: 'notice' });
+    state.version += 1;
+    upsertSearchAttributes([{ key: SA_STATUS, value: state.status }]);
+    await acts.recordNotIssued({
+      state: JSON.parse(JSON.stringify(state)) as NoticeState,
+      event: { seq: state.version, type: 'not_issued', actorId: SYSTEM_ACTOR.id, at: state.notRecorded.at, data: { reason: state.notRecorded.en, error: state.notRecorded.error } },
+    });
+    await condition(allHandlersFinished);
+    return state;
+  }
   issuedRecorded = true;
   const newNoticeAudience: NotifyRequest['audience'] = input.newNoticeRoles
     ? [{ unitId: state.unitId, unitRoles: input.newNoticeRoles }]

@@ -17,8 +17,16 @@ export interface SmtpOptions {
   tlsRejectUnauthorized: boolean;
   /** Parallel SMTP connections (default 5). */
   maxConnections?: number;
-  /** Connection, greeting and socket timeouts (default 15 s). */
+  /** Connection and greeting timeouts (default 15 s): nothing was handed over yet, a retry is safe. */
   timeoutMs?: number;
+  /**
+   * How long to wait for a reply once connected, above all for the "250" after the message's
+   * final dot (default 10 minutes, RFC 5321 §4.5.3.2.6 "DATA Termination"). Giving up earlier is
+   * the classic cause of duplicate mail: the server may have accepted the message while we stopped
+   * listening, and our retry sends it again. The dispatcher renews its lease meanwhile, so a slow
+   * server delays a message but never has it sent twice.
+   */
+  replyTimeoutMs?: number;
 }
 
 /** `<n.<hash>@<sender's domain>>`: stable for a key, unique across keys. */
@@ -50,7 +58,7 @@ export function createSmtpSender(opts: SmtpOptions): ChannelSender & { verify():
     maxMessages: 1000,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
-    socketTimeout: timeout,
+    socketTimeout: Math.max(timeout, opts.replyTimeoutMs ?? 10 * 60000),
     tls: { rejectUnauthorized: opts.tlsRejectUnauthorized },
   });
 

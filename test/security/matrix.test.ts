@@ -160,6 +160,11 @@ const none: Plan = { cases: () => one({ facts: {}, shared: {} }) };
 const PLANS: Record<string, Plan> = {
   'GET /healthz': none,
   'GET /api/glossary': none,
+  // Operations (issue 13)
+  'GET /readyz': none,
+  'GET /metrics': none,
+  'GET /api/openapi.json': none,
+  'GET /api/docs': none,
   'GET /api/me': none,
   'GET /api/me/inbox': none,
   'POST /api/me/inbox/:id/read': {
@@ -258,6 +263,8 @@ const PLANS: Record<string, Plan> = {
   'POST /api/auth/dev/signin': { ...none, body: () => ({ personId: 'p-li-na' }) },
   'GET /api/auth/session': none,
   'POST /api/auth/signout': none,
+  'GET /api/system/stuck': none,
+
 
   // Issue 12: calendar upkeep (a year far ahead, test data only).
   'GET /api/calendar': none,

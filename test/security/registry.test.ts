@@ -103,6 +103,11 @@ test('each entry names an action of the access table and a target that fits it',
         '/api/auth/cas/callback',
         '/api/auth/dev/people',
         '/api/auth/dev/signin',
+        // Operations (issue 13): readiness, metrics (loopback or METRICS_TOKEN), the API description.
+        '/readyz',
+        '/metrics',
+        '/api/openapi.json',
+        '/api/docs',
       ]).toContain(e.path);
     }
   }

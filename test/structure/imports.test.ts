@@ -23,7 +23,8 @@ export const LAYERS: string[][] = [
   ['workflows'], // orchestration; deterministic
   ['worker', 'api'], // the two processes' parts
   ['app'], // the composition root: wires the system
-  ['scripts', 'bench'], // command-line tools
+  ['scripts'], // command-line tools
+  ['bench'], // benchmarks: start servers with the scripts' launchers (scripts/temporal-cli.ts)
 ];
 
 /** Entry points (`api/main.ts`, `worker/main.ts`) only call the composition root: they sit on top. */

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import pino from 'pino';
 import request from 'supertest';
 import type { Db } from '../../db/client';
@@ -106,6 +106,8 @@ export async function startStack(
     oidc?: OidcConfig;
     notifications?: Partial<NotificationConfig>;
     limits?: LimitsConfig;
+    /** Worker tuning (benchmarks: cache size, slots). */
+    worker?: Partial<WorkerOptions>;
     /** Browser sign-in; by default the dev sign-in is on and no identity provider is configured. */
     signIn?: Partial<SignInConfig>;
   } = {},
@@ -115,7 +117,11 @@ export async function startStack(
   if (!address || !codePath) throw new Error('The Temporal test server is not running (jest globalSetup)');
   if (!runtimeInstalled) {
     // Quiet worker lifecycle logs in tests; warnings and errors still show.
-    Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    try {
+      Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    } catch {
+      // Installed already by the process (the benchmarks install their own).
+    }
     runtimeInstalled = true;
   }
   const db = await openTestDb();
@@ -141,6 +147,7 @@ export async function startStack(
       publicUrl,
       calendar,
       workflowBundle: { codePath },
+      options: opts.worker,
     });
     running = worker.run();
   };

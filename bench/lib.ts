@@ -1,0 +1,236 @@
+/**
+ * What the workflow benchmarks share: flags, the Temporal server under test (a file-backed CLI dev
+ * server with the SDK CI's SQLite pragmas, started here, or a running server such as
+ * `npm run temporal:pg`), the whole cyberduty stack on it (test/support/stack: real worker,
+ * database, API, dispatcher), a worker for the bare baselines, percentiles, and the report header
+ * (machine, server, date) every benchmark prints.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
+import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
+import { waitForNamespace } from '../worker/temporal';
+import type { Policy } from '../domain/policy';
+import type { Stack } from '../test/support/stack';
+
+export type Flags = Record<string, string | boolean>;
+
+/** `--n 100 --server pg --flag` → { n: '100', server: 'pg', flag: true }. */
+export function parseFlags(argv: string[], allowed: string[]): Flags {
+  const out: Flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const [k, inline] = a.slice(2).split('=');
+    if (!allowed.includes(k)) throw new Error(`unknown flag --${k} (use ${allowed.map((x) => `--${x}`).join(', ')})`);
+    if (inline !== undefined) out[k] = inline;
+    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) out[k] = argv[++i];
+    else out[k] = true;
+  }
+  return out;
+}
+
+export function num(flags: Flags, k: string, dflt: number): number {
+  const v = flags[k];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${k}: not a number: ${String(v)}`);
+  return n;
+}
+
+export const SERVER_FLAGS = ['server', 'address'];
+
+export interface TemporalUnderTest {
+  address: string;
+  label: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `--server dev` (default): a CLI dev server started here, file-backed (as `npm start` runs it)
+ * with the pragmas the SDK's own CI uses (journal_mode=WAL, synchronous=OFF). `--server pg`: the
+ * running Temporal server on PostgreSQL at `--address` (default TEMPORAL_ADDRESS or
+ * 127.0.0.1:7233), e.g. from `npm run temporal:pg`.
+ */
+export async function temporalUnderTest(flags: Flags): Promise<TemporalUnderTest> {
+  // The SDK's own log at ERROR only (BENCH_TEMPORAL_LOG_LEVEL=WARN shows slow workflow tasks).
+  Runtime.install({ logger: new DefaultLogger((process.env.BENCH_TEMPORAL_LOG_LEVEL as 'ERROR') ?? 'ERROR') });
+  const kind = (flags.server as string | undefined) ?? 'dev';
+  if (kind === 'pg') {
+    const address = (flags.address as string | undefined) ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+    await waitForNamespace(address, 'default');
+    const shards = process.env.TEMPORAL_PG_SHARDS ?? '8';
+    return { address, label: `Temporal server 1.29.1 on PostgreSQL 15 (${shards} history shards) at ${address}`, stop: () => Promise.resolve() };
+  }
+  if (kind !== 'dev') throw new Error(`--server must be dev or pg, not ${kind}`);
+  const cli = await resolveTemporalCli();
+  if (!cli) throw new Error('No Temporal CLI (npm run temporal:cli)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cyberduty-bench-'));
+  const port = await freePort();
+  const srv: DevServer = await startDevServer({ cliPath: cli, port, dbFilename: path.join(dir, 'temporal.db'), extraArgs: devServerSearchAttributeArgs() });
+  await waitForNamespace(srv.address, 'default');
+  return {
+    address: srv.address,
+    label: 'Temporal CLI 1.5.1 dev server (server 1.29.1, SQLite file, WAL, synchronous=OFF, 1 history shard)',
+    async stop() {
+      await srv.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Bundles the workflows once per benchmark run (as the tests' globalSetup does). */
+async function bundle(workflowsPath: string): Promise<string> {
+  const quiet = { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined };
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+  const file = path.join(os.tmpdir(), `cyberduty-bench-bundle-${crypto.randomBytes(4).toString('hex')}.js`);
+  fs.writeFileSync(file, code);
+  return file;
+}
+
+/** The cyberduty stack on the server under test: a fresh database, a real worker, the API on HTTP. */
+export async function benchStack(
+  temporal: TemporalUnderTest,
+  opts: { policy?: Policy; worker?: Partial<WorkerOptions> } = {},
+): Promise<Stack & { url: string; close(): Promise<void> }> {
+  process.env.TEMPORAL_TEST_ADDRESS = temporal.address;
+  process.env.TEMPORAL_TEST_BUNDLE ??= await bundle(require.resolve('../workflows'));
+  // The stack module reads the environment when called; import it after setting it.
+  const { startStack } = await import('../test/support/stack');
+  const stack = await startStack({ policy: opts.policy, worker: opts.worker, orgFile: path.join(__dirname, '..', 'config', 'demo-org.yaml') });
+  const server = http.createServer(stack.app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(stack, {
+    url,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await stack.shutdown();
+    },
+  });
+}
+
+/** A worker for the bare baselines (bench/baseline-workflows.ts), on a task queue of its own. */
+export async function baselineWorker(
+  temporal: TemporalUnderTest,
+  activities: object,
+  options: Partial<WorkerOptions> = {},
+): Promise<{ client: Client; taskQueue: string; stop(): Promise<void> }> {
+  const taskQueue = `bench-bare-${crypto.randomBytes(4).toString('hex')}`;
+  const connection = await NativeConnection.connect({ address: temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: { codePath: await bundle(require.resolve('./baseline-workflows')) },
+    activities,
+    ...options,
+  });
+  const running = worker.run();
+  const clientConnection = await Connection.connect({ address: temporal.address });
+  return {
+    client: new Client({ connection: clientConnection, namespace: 'default' }),
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await clientConnection.close();
+    },
+  };
+}
+
+/** Runs `fn(i)` for i in [0, n) with `concurrency` in flight. */
+export async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const fmtMs = (ms: number) => (Number.isNaN(ms) ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+/** "p50 12 ms · p95 40 ms · p99 71 ms · max 90 ms (n = 100)". */
+export function summary(values: number[]): string {
+  const s = [...values].sort((a, b) => a - b);
+  return `p50 ${fmtMs(percentile(s, 50))} · p95 ${fmtMs(percentile(s, 95))} · p99 ${fmtMs(percentile(s, 99))} · max ${fmtMs(s.at(-1) ?? NaN)} (n = ${s.length})`;
+}
+
+/** The header of every benchmark's output: what ran, where, when. */
+export function header(title: string, temporal: TemporalUnderTest | undefined, extra: string[] = []): void {
+  const cpus = os.cpus();
+  console.log(`\n== ${title}`);
+  console.log(`date:     ${new Date().toISOString()}`);
+  console.log(`machine:  ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (shared machine), Node ${process.version}`);
+  if (temporal) console.log(`server:   ${temporal.label}`);
+  console.log(`database: ${process.env.DATABASE_URL ? `PostgreSQL (${process.env.DATABASE_URL.replace(/\/\/[^@]*@/, '//')}, a fresh schema)` : 'PGlite in memory (in the worker process)'}`);
+  for (const line of extra) console.log(line);
+}
+
+/** Keep-alive HTTP for the API benchmarks (one agent, like a browser's or a proxy's pool). */
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+export function httpJson(
+  url: string,
+  method: string,
+  token: string | undefined,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+          ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}),
+          ...extraHeaders,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+/**
+ * Issues a notice through the API with an Idempotency-Key, repeating it on a 503 (the workflow
+ * did not answer in time on a loaded machine: the repeat returns the same notice). Returns its id.
+ */
+export async function issueNotice(url: string, token: string, body: Record<string, unknown>, key: string): Promise<{ id: string; retries: number }> {
+  for (let retries = 0; ; retries++) {
+    const res = await httpJson(`${url}/api/notices`, 'POST', token, body, { 'Idempotency-Key': key });
+    if (res.status === 201 || res.status === 200) return { id: (res.body as { id: string }).id, retries };
+    if (res.status !== 503 || retries >= 5) throw new Error(`issue: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Deploy safety: the recorded histories of every workflow type (test/replay/histories/*.json,
+ * refreshed by `npm run replay:record`) replay against the current workflow code without a
+ * determinism violation — so a worker with this code can take over notices and proposals that are
+ * running now. And the check has teeth: the same histories against a deliberately incompatible
+ * bundle fail with DeterminismViolationError, and against that change guarded by patched() pass.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from './history-json';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { temporal } from '@temporalio/proto';
+
+// Replay workers log their lifecycle at INFO; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const DIR = path.join(__dirname, 'histories');
+const histories = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => ({ name: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'))) }));
+
+const eventName = (t: temporal.api.enums.v1.EventType | null | undefined) => temporal.api.enums.v1.EventType[t ?? 0];
+
+function workflowType(h: temporal.api.history.v1.IHistory): string {
+  return h.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
+}
+
+const quiet = { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined };
+
+async function replayAll(options: ReplayWorkerOptions): Promise<Array<{ name: string; error?: Error }>> {
+  const results: Array<{ name: string; error?: Error }> = [];
+  const input = histories.map((h) => ({ workflowId: h.name, history: h.history }));
+  for await (const r of Worker.runReplayHistories(options, input)) results.push({ name: r.workflowId, error: r.error });
+  return results;
+}
+
+async function bundle(fixture: string): Promise<ReplayWorkerOptions> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'fixtures', fixture), logger: quiet });
+  return { workflowBundle: { code } };
+}
+
+test('recordings cover every workflow type, each with a history that did work', () => {
+  const types = new Set(histories.map((h) => workflowType(h.history)));
+  expect([...types].sort()).toEqual(['noticeWorkflow', 'proposalWorkflow']);
+  for (const h of histories) {
+    const kinds = new Set((h.history.events ?? []).map((e) => eventName(e.eventType)));
+    expect(kinds.has('EVENT_TYPE_ACTIVITY_TASK_COMPLETED')).toBe(true);
+    expect(kinds.has('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toBe(true);
+  }
+  const all = new Set(histories.flatMap((h) => (h.history.events ?? []).map((e) => eventName(e.eventType))));
+  for (const k of ['EVENT_TYPE_TIMER_FIRED', 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED', 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', 'EVENT_TYPE_MARKER_RECORDED']) {
+    expect(all.has(k)).toBe(true);
+  }
+});
+
+test('both sides of the reminder patch are recorded: a reminder before it (two activities) and after it (one)', () => {
+  const activities = (h: temporal.api.history.v1.IHistory) =>
+    (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
+  const escalated = histories.filter((h) => h.name.endsWith('notice-escalated-proposal'));
+  expect(escalated.map((h) => activities(h.history).includes('recordAndNotify')).sort()).toEqual([false, true]);
+});
+
+test('every recorded history replays against the current workflow code', async () => {
+  const codePath = process.env.TEMPORAL_TEST_BUNDLE!;
+  const results = await replayAll({ workflowBundle: { codePath } });
+  expect(results.map((r) => r.name)).toEqual(histories.map((h) => h.name));
+  expect(results.filter((r) => r.error).map((r) => `${r.name}: ${r.error!.message}`)).toEqual([]);
+});
+
+test('a deliberately incompatible change is caught; the same change behind patched() is not', async () => {
+  const broken = await replayAll(await bundle('incompatible-workflows.ts'));
+  const notices = histories.filter((h) => workflowType(h.history) === 'noticeWorkflow').map((h) => h.name);
+  expect(notices.length).toBeGreaterThan(0);
+  for (const r of broken) {
+    if (notices.includes(r.name)) expect(r.error).toBeInstanceOf(DeterminismViolationError);
+    else expect(r.error).toBeUndefined(); // proposals did not change
+  }
+  const guarded = await replayAll(await bundle('patched-workflows.ts'));
+  expect(guarded.filter((r) => r.error).map((r) => `${r.name}: ${r.error!.message}`)).toEqual([]);
+});
