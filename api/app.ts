@@ -28,6 +28,9 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { incidentRoutes } from './incidents';
+import { systemRoutes } from './systems';
+import { triggerRoutes } from './triggers';
 
 export interface AppDeps {
   db: Db;
@@ -131,7 +134,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
   const smallJson = express.json({ limit: '256kb' });
-  api.use((req, res, next) => (/^\/notices\/[^/]+\/rectification$/.test(req.path) ? next() : smallJson(req, res, next)));
+  api.use((req, res, next) => (/^\/(notices\/[^/]+\/rectification|incidents\/[^/]+\/closing-report)$/.test(req.path) ? next() : smallJson(req, res, next)));
 
   api.get('/me', (_req, res) => {
     const u = res.locals.user as CurrentUser;
@@ -200,6 +203,11 @@ export function createApp(deps: AppDeps): express.Express {
     '/accountability-proposals',
     proposalRoutes(routeDeps),
   );
+
+  // Incidents, the information-system register and Art. 7's triggers (issue 10).
+  api.use('/incidents', incidentRoutes(routeDeps));
+  api.use('/systems', systemRoutes({ db: deps.db }));
+  api.use('/accountability-triggers', triggerRoutes(routeDeps));
 
   // Notifications: the outbox, robots, and /me/notification-preferences.
   api.use(notificationRoutes({ db: deps.db }));

@@ -10,6 +10,7 @@ import type { WorkCalendar } from './calendar';
 import { computeDeadline, type Deadline } from './deadlines';
 import { durationMs, parseDuration, positiveIsoDuration } from './duration';
 import { SEVERITY_LABELS, type Severity } from './glossary';
+import { incidentPolicySchema, triggerPolicySchema } from './incident-policy';
 
 export { SEVERITIES, SEVERITY_LABELS } from './glossary';
 export type { Severity } from './glossary';
@@ -132,6 +133,9 @@ export const policySchema = z.strictObject({
   }),
   /** Optional, so that policy files written before proposals existed still parse. */
   accountability: accountabilityPolicySchema.default(DEFAULT_ACCOUNTABILITY_POLICY),
+  /** Incidents' clocks and Art. 7's triggers (domain/incident-policy.ts); optional, with defaults. */
+  incidents: incidentPolicySchema,
+  triggers: triggerPolicySchema.default(triggerPolicySchema.parse({})),
 });
 
 export type Policy = z.output<typeof policySchema>;

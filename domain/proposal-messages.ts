@@ -8,6 +8,7 @@ import { formatBeijingEn, formatBeijingZh } from './time';
 
 export type ProposalMessageKind =
   | 'proposal_drafted'
+  | 'proposal_triggered'
   | 'proposal_approval_requested'
   | 'proposal_returned'
   | 'proposal_submitted'
@@ -48,6 +49,11 @@ function renderZh(kind: ProposalMessageKind, c: ProposalMessageContext): Rendere
   switch (kind) {
     case 'proposal_drafted':
       return { subject: `${head} 新的问责建议草稿`, body: `逐级上报中，领导决定提出问责建议，已生成草稿，请完善事实与责任认定后提请审批。${what}${link}` };
+    case 'proposal_triggered':
+      return {
+        subject: `${head} 触发规则自动生成问责建议草稿`,
+        body: `规则 ${str(p.rule)}（第${str(p.article)}条）已触发，系统已按事实自动生成问责建议草稿，请核实事实与责任认定后提请审批。${what}${link}`,
+      };
     case 'proposal_approval_requested':
       return {
         subject: `${head} 待审批`,
@@ -88,6 +94,11 @@ function renderEn(kind: ProposalMessageKind, c: ProposalMessageContext): Rendere
       return {
         subject: `${head}: new draft`,
         body: `A leader decided during escalation to propose accountability; a draft was created. Complete the facts and attribution, then ask for approval.${what}${link}`,
+      };
+    case 'proposal_triggered':
+      return {
+        subject: `${head}: draft opened by a trigger rule`,
+        body: `The rule ${str(p.rule)} (Art. ${str(p.article)}) fired; a draft was opened with its facts. Check the facts and attribution, then ask for approval.${what}${link}`,
       };
     case 'proposal_approval_requested':
       return {
