@@ -11,6 +11,7 @@ import { instant, noticeId, text } from './schemas';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
 import { getUnit } from '../db/org';
+import { incidentsOfNotice } from '../db/incidents';
 import { CATEGORIES, checkSubmitRectification, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
 import { accountabilityTiming, policyDeadline, reminderOffsetsMs } from '../domain/policy';
@@ -127,6 +128,8 @@ export function noticeRoutes(deps: RouteDeps): Router {
     return {
       ...state,
       unitName,
+      // Incidents this notice was opened for (linked from the incident, issue 10).
+      incidentIds: await incidentsOfNotice(db, state.id),
       timeline: withTimeline ? await getTimeline(db, state.id) : undefined,
     };
   }

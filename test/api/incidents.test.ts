@@ -17,7 +17,7 @@ let s: Stack;
 
 beforeAll(async () => {
   s = await startStack({ policy: fastPolicy({ decide: 'PT1S' }) });
-}, 60000);
+}, 120000);
 
 afterAll(async () => {
   await s?.shutdown();
@@ -118,6 +118,7 @@ describe('incidents, right and wrong roles', () => {
     expect(linked.body.noticeIds).toEqual([notice.body.id]);
     const links = await s.db.query('SELECT incident_id FROM incident_notice_links WHERE notice_id = $1', [notice.body.id]);
     expect(links.rows).toEqual([{ incident_id: id }]);
+    expect((await call(s, 'GET', `/api/notices/${notice.body.id}`, { as: LIAISON })).body.incidentIds).toEqual([id]);
     expect((await call(s, 'POST', `/api/incidents/${id}/notices`, { as: OFFICE, body: { noticeId: notice.body.id } })).status).toBe(409);
     // Closing report, sent back, again, accepted.
     expect((await call(s, 'POST', `/api/incidents/${id}/closing-report`, { as: LIAISON, body: closingReportBody() })).status).toBe(200);
