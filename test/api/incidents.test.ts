@@ -120,6 +120,12 @@ describe('incidents, right and wrong roles', () => {
     expect(links.rows).toEqual([{ incident_id: id }]);
     expect((await call(s, 'GET', `/api/notices/${notice.body.id}`, { as: LIAISON })).body.incidentIds).toEqual([id]);
     expect((await call(s, 'POST', `/api/incidents/${id}/notices`, { as: OFFICE, body: { noticeId: notice.body.id } })).status).toBe(409);
+    // Or opened from the incident in one step.
+    const opened = await call(s, 'POST', '/api/notices', { as: OFFICE, body: noticeBody('cs', { title: '暗链溯源整改', incidentId: id }) });
+    expect(opened.status).toBe(201);
+    expect(opened.body.incidentIds).toEqual([id]);
+    expect((await call(s, 'GET', `/api/incidents/${id}`, { as: OFFICE })).body.noticeIds).toEqual([notice.body.id, opened.body.id]);
+    expect((await call(s, 'POST', '/api/notices', { as: OFFICE, body: noticeBody('ito', { incidentId: id }) })).status).toBe(422);
     // Closing report, sent back, again, accepted.
     expect((await call(s, 'POST', `/api/incidents/${id}/closing-report`, { as: LIAISON, body: closingReportBody() })).status).toBe(200);
     expect((await call(s, 'POST', `/api/incidents/${id}/review`, { as: OFFICE, body: { decision: 'reject' } })).status).toBe(422);

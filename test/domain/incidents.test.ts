@@ -35,7 +35,7 @@ test('text check: NUL, lone surrogates and control characters are refused; tabs,
 });
 
 test('a sheet: every bad row with its line, duplicates refused, blank lines skipped', () => {
-  const rows = [
+  const rows: Array<{ line: number; cells: Record<string, string> }> = [
     { line: 2, cells: { 单位: 'cs', 名称: '门户', 地址: 'www', 等保级别: '三级', 重要: '是' } },
     { line: 3, cells: { 单位: '', 名称: '', 地址: '', 等保级别: '' } },
     { line: 4, cells: { 单位: 'xx', 名称: '财务', 地址: 'fin', 等保级别: '6', 重要: '大概' } },

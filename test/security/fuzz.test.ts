@@ -178,7 +178,7 @@ async function quietSnapshot(): Promise<Record<string, string>> {
 
 /** Every field name of the API's bodies: an "unknown key" is none of these. */
 const KNOWN_KEYS = new Set(
-  'unitId title category severity description assets acknowledgeBy rectifyBy summary measures evidence name mediaType contentBase64 sha256 decision comment reason until trigger facts factsAt noticeIds partiesConcerned individuals collective body reviewOpened webhookUrl secret enabled categories personId measure importantLeadership type grade systemIds startedAt detectedAt detectedBy impact outage outageStartedAt source agrees restoredAt noticeId host contact important protectionLevel cii status format rule consequences incidentIds'.split(
+  'unitId title category severity description assets acknowledgeBy rectifyBy summary measures evidence name mediaType contentBase64 sha256 decision comment reason until trigger facts factsAt noticeIds partiesConcerned individuals collective body reviewOpened webhookUrl secret enabled categories personId measure importantLeadership type grade systemIds startedAt detectedAt detectedBy impact outage outageStartedAt source agrees restoredAt noticeId host contact important protectionLevel cii status format rule consequences incidentIds incidentId'.split(
     ' ',
   ),
 );
