@@ -5,7 +5,6 @@
  * serious impact, linking a notice, closing. Thin: parse → authorise → a domain use case or a
  * workflow update → answer with what the database holds.
  */
-import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { WithStartWorkflowOperation } from '@temporalio/client';
@@ -13,10 +12,11 @@ import { withUpdateDeadline, type RouteDeps } from './updates';
 import { instant, noticeId, text } from './schemas';
 import { can, visibleUnits, type Action, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
-import { getEvidence, getNotice, storeEvidence } from '../db/notices';
+import { getNotice } from '../db/notices';
+import { decodeEvidence, idempotencyKey, requestDigest, sendEvidence, storeEvidenceUploads, user, withIdempotency } from './http';
 import { getUnit } from '../db/org';
 import { getSystems } from '../db/systems';
-import { allocateIncidentId, getIncident, getIncidentTimeline, IdempotencyConflict, INCIDENT_ID_PATTERN, listIncidents } from '../db/incidents';
+import { allocateIncidentId, getIncident, getIncidentTimeline, INCIDENT_ID_PATTERN, listIncidents } from '../db/incidents';
 import { textProblem } from '../domain/text-check';
 import type { Actor, EvidenceItem } from '../domain/notice';
 import {
@@ -112,10 +112,6 @@ const bodies = {
 
 const NOT_FOUND = ['找不到该事件', 'No such incident'] as const;
 
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
-
 function actorFor(u: CurrentUser, capacity: Actor['capacity']): Actor {
   return { id: u.id, name: u.name, capacity, roles: { university: u.university, units: u.units } };
 }
@@ -192,24 +188,16 @@ export function incidentRoutes(deps: RouteDeps): Router {
     const systems = await getSystems(db, systemIds);
     const foreign = systems.find((s) => s.unitId !== body.unitId);
     if (foreign) throw new HttpError(422, `信息系统 ${foreign.id} 不属于该单位`, `System ${foreign.id} belongs to another unit`);
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
-      throw new HttpError(400, 'Idempotency-Key 须为 8–128 位字母、数字或 ._:-', 'Idempotency-Key must be 8–128 characters of letters, digits or ._:-');
-    }
+    const key = idempotencyKey(req);
     const now = new Date();
     const actor = actorFor(u, source === 'unit' ? 'unit' : 'office');
     const entry = { ...body, systemIds, source };
     const affected = systems.map((s) => ({ id: s.id, name: s.name, important: s.important, cii: s.cii, protectionLevel: s.protectionLevel }));
     // Planned (and so checked) before a number is allocated: a refused request leaves no gap.
     planIncident({ id: 'I0000-0000', entry, systems: affected, policy: deps.policy, actor, now });
-    const digest = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    let allocated;
-    try {
-      allocated = await allocateIncidentId(db, now.getUTCFullYear(), key, digest, deps.idPrefix);
-    } catch (err) {
-      if (err instanceof IdempotencyConflict) throw new HttpError(409, '该 Idempotency-Key 已用于另一起事件', 'That Idempotency-Key was used for a different incident');
-      throw err;
-    }
+    const allocated = await withIdempotency({ zh: '事件', en: 'incident' }, () =>
+      allocateIncidentId(db, now.getUTCFullYear(), key, requestDigest(body), deps.idPrefix),
+    );
     const input = planIncident({ id: allocated.id, entry, systems: affected, policy: deps.policy, actor, now });
     const started = await withUpdateDeadline(deps, () =>
       temporal.workflow.executeUpdateWithStart(incidentRecordedUpdate, {
@@ -247,13 +235,7 @@ export function incidentRoutes(deps: RouteDeps): Router {
 
   r.get('/:id/evidence/:sha256', async (req, res) => {
     const found = await loadVisible(res, req.params.id);
-    const item = found.state.closingReports.flatMap((x) => x.evidence).find((e) => e.sha256 === req.params.sha256);
-    const file = item ? await getEvidence(db, item.sha256) : null;
-    if (!item || !file) throw notFound('找不到该佐证材料', 'No such evidence item');
-    res.setHeader('Content-Type', file.mediaType);
-    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(file.content);
+    await sendEvidence(db, res, found.state.closingReports.flatMap((x) => x.evidence).find((e) => e.sha256 === req.params.sha256));
   });
 
   /** One action: load and authorise, parse, run the update, answer with the recorded incident. */
@@ -307,23 +289,13 @@ export function incidentRoutes(deps: RouteDeps): Router {
   r.post('/:id/closing-report', express.json({ limit: evidenceBodyLimit }), async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'incident.act');
     const body = bodies.closingReport.parse(req.body);
-    const files = body.evidence.map((e) => ({ ...e, content: Buffer.from(e.contentBase64, 'base64') }));
-    for (const f of files) {
-      if (f.content.length > deps.evidenceMaxBytes) {
-        throw new HttpError(413, `佐证材料“${f.name}”超过大小上限 ${deps.evidenceMaxBytes} 字节`, `Evidence "${f.name}" is larger than the limit of ${deps.evidenceMaxBytes} bytes`);
-      }
-    }
-    const evidence: EvidenceItem[] = files.map((f) => ({
-      name: f.name,
-      mediaType: f.mediaType,
-      sha256: crypto.createHash('sha256').update(f.content).digest('hex'),
-      size: f.content.length,
-    }));
+    const files = body.evidence.map((e) => decodeEvidence(e, deps.evidenceMaxBytes));
+    const evidence: EvidenceItem[] = files.map((f) => ({ name: f.name, mediaType: f.mediaType, sha256: f.sha256, size: f.size }));
     const report = { summary: body.summary, measures: body.measures, evidence };
     const actor = actorFor(user(res), 'unit');
     // The workflow's rule on the recorded state first, so a refused report stores no file.
     checkClosingReport(found.state, actor, report);
-    for (const f of files) await storeEvidence(db, { content: f.content, mediaType: f.mediaType }, user(res).id);
+    await storeEvidenceUploads(db, files, user(res).id);
     await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(incidentClosingReportUpdate, { args: [{ actor, report }] }));
     res.json(await view(found.state.id));
   });

@@ -5,7 +5,8 @@
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { can, visibleUnits, type CurrentUser } from './access';
+import { can, visibleUnits } from './access';
+import { user } from './http';
 import { forbidden, HttpError, notFound } from './errors';
 import { listUnits } from '../db/org';
 import { createSystem, getSystem, importSystems, listSystems, SystemConflict, updateSystem } from '../db/systems';
@@ -47,10 +48,6 @@ const patchBody = z.strictObject({
   status: fields.status,
 }).refine((b) => Object.values(b).some((v) => v !== undefined), { message: '没有要修改的内容 / Nothing to change' });
 const importBody = z.strictObject({ format: z.enum(['csv', 'xlsx']), contentBase64: z.base64().min(1) });
-
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
 
 async function activeUnits(db: Db): Promise<Set<string>> {
   return new Set((await listUnits(db)).filter((u) => u.active).map((u) => u.id));

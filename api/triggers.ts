@@ -7,15 +7,16 @@
  * draft (200, `existing: true`).
  */
 import crypto from 'node:crypto';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { withUpdateDeadline, type RouteDeps } from './updates';
 import { instant, noticeId, text } from './schemas';
-import { can, type CurrentUser } from './access';
+import { can } from './access';
 import { forbidden, HttpError } from './errors';
 import { safeText } from './incidents';
-import { getNotice, storeEvidence } from '../db/notices';
+import { getNotice } from '../db/notices';
+import { decodeEvidence, storeEvidenceUploads, user } from './http';
 import { getUnit } from '../db/org';
 import { attributionAtFacts, getProposal } from '../db/proposals';
 import { claimFiring, listFirings } from '../db/triggers';
@@ -46,10 +47,6 @@ const listQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
-
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
 
 const unprocessable = (zh: string, en: string) => new HttpError(422, zh, en);
 
@@ -84,11 +81,8 @@ export function triggerRoutes(deps: RouteDeps): Router {
     }
     const mainNotice = body.rule === 'unrectified_after_chain' ? (body.noticeIds ?? [])[0] : undefined;
     const n = mainNotice ? await getNotice(db, mainNotice) : null;
-    const uploads = (body.evidence ?? []).map((e) => ({ name: e.name, mediaType: e.mediaType, content: Buffer.from(e.contentBase64, 'base64') }));
-    for (const f of uploads) {
-      if (f.content.length > deps.evidenceMaxBytes) throw new HttpError(413, `佐证材料“${f.name}”超过大小上限`, `Evidence "${f.name}" is larger than the limit`);
-    }
-    const evidence = uploads.map((f) => ({ name: f.name, sha256: crypto.createHash('sha256').update(f.content).digest('hex') }));
+    const uploads = (body.evidence ?? []).map((e) => decodeEvidence(e, deps.evidenceMaxBytes));
+    const evidence = uploads.map((f) => ({ name: f.name, sha256: f.sha256 }));
     let plan;
     try {
       plan = recordedFiring(
@@ -100,7 +94,7 @@ export function triggerRoutes(deps: RouteDeps): Router {
       if (err instanceof TriggerRefused) throw unprocessable(err.zh, err.en);
       throw err;
     }
-    for (const f of uploads) await storeEvidence(db, { content: f.content, mediaType: f.mediaType }, u.id);
+    await storeEvidenceUploads(db, uploads, u.id);
     const { proposalId, existing } = await claimFiring(db, plan, u.id, deps.idPrefix);
     // The firing may be recorded while its draft is not (a crash in between): start it then. A
     // proposal recorded once is never started again.
