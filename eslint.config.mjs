@@ -44,7 +44,7 @@ export default tseslint.config(
           { group: ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'timers', 'worker_threads', 'dns', 'stream', 'zlib', 'url', 'util'],
             message: 'Workflows must not use Node built-ins: do I/O in an activity.' },
           { group: ioModules, message: 'Workflows must not do I/O: call an activity instead.' },
-          { group: ['../db/*', '../api/*', '../config/*', '../worker/*', '../scripts/*', '../activities/*', '!../activities/types', '!../activities/incident-types'],
+          { group: ['../db/*', '../api/*', '../config/*', '../worker/*', '../scripts/*', '../activities/*', '!../activities/types'],
             message: 'Workflows may import only domain rules and activity types.' },
         ],
       }],

@@ -60,3 +60,16 @@ export interface ProposalMessageContext {
   link: string;
   params: Record<string, string | number | boolean | null>;
 }
+
+// ---- Incidents (网络安全事件, issue 10) ----
+
+export const INCIDENT_MESSAGE_KINDS = [
+  'incident_new',
+  'incident_confirm_requested',
+  'incident_report_reminder',
+  'incident_report_overdue',
+  'incident_outage_alert',
+  'incident_closing_report',
+  'incident_review_outcome',
+] as const;
+export type IncidentMessageKind = (typeof INCIDENT_MESSAGE_KINDS)[number];

@@ -17,7 +17,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
-import type { IncidentActivities, IncidentEventType, IncidentNotifyRequest } from '../activities/incident-types';
+import type { IncidentActivities, IncidentEventType, IncidentNotifyRequest } from '../activities/types';
 import { requireGrant, type Action } from '../domain/access';
 import { SYSTEM_ACTOR, type Actor } from '../domain/notice';
 import {

@@ -18,7 +18,7 @@ import {
   renderProposalMessage,
   renderTemplate,
 } from '../../notifications/render';
-import { INCIDENT_MESSAGE_KINDS } from '../../activities/incident-types';
+import { INCIDENT_MESSAGE_KINDS } from '../../domain/messages';
 import { formatLocalTime } from '../../domain/time';
 
 const KINDS: MessageKind[] = [

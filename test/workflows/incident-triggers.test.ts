@@ -43,7 +43,7 @@ beforeAll(async () => {
   });
   expect(sys.status).toBe(201);
   important = sys.body.id as string;
-}, 60000);
+}, 120000);
 
 afterAll(async () => {
   await s?.shutdown();
