@@ -12,7 +12,7 @@ import { attributionAtFacts } from '../db/proposals';
 import { enqueueNotifications } from '../notifications/outbox';
 import { renderTemplate, templateLocale } from '../notifications/render';
 import { notificationSettings } from '../notifications/settings';
-import type { IncidentActivities, IncidentNotifyRequest } from './incident-types';
+import type { IncidentActivities, IncidentNotifyRequest } from './types';
 
 export function createIncidentActivities({ db, publicUrl }: { db: Db; publicUrl: string }): IncidentActivities {
   return {
