@@ -780,6 +780,20 @@ const SPECS: Record<string, Spec> = {
         refused('notice not at the top of the chain', OFFICE, {}, fc.constant({ rule: 'unrectified_after_chain', unitId: 'cs', facts: '未整改', consequences: '造成泄露', factsAt: new Date().toISOString(), noticeIds: [T.issued.id] })),
       ),
   },
+  'GET /api/auth/config': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/login': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/callback': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/cas/callback': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/dev/people': { as: OFFICE, params: () => ({}), body: 'none' },
+  'POST /api/auth/dev/signin': {
+    as: OFFICE,
+    params: () => ({}),
+    body: 'required',
+    template: () => ({ personId: LIAISON }),
+    refused: () => refused('nobody of that id', OFFICE, {}, fc.constantFrom('p-nobody', 'P-LI-NA', ' p-li-na', 'p-li-na\u0000').map((personId) => ({ personId }))),
+  },
+  'GET /api/auth/session': { as: OFFICE, params: () => ({}), body: 'none' },
+  'POST /api/auth/signout': { as: OFFICE, params: () => ({}), body: 'none' },
 };
 
 /** Every kind of request for one endpoint. */
