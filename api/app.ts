@@ -31,10 +31,13 @@ import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
 import { queryText } from './schemas';
-import { createStuckWatch, systemRoutes, type StuckWatch } from './stuck';
+import { createStuckWatch, systemRoutes as stuckRoutes, type StuckWatch } from './stuck';
 import { createMetrics } from './metrics';
 import { opsRoutes } from './ops';
 import { openApiRoutes } from './openapi';
+import { incidentRoutes } from './incidents';
+import { systemRoutes } from './systems';
+import { triggerRoutes } from './triggers';
 
 export interface AppDeps {
   db: Db;
@@ -139,7 +142,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
   const smallJson = express.json({ limit: '256kb' });
-  api.use((req, res, next) => (/^\/notices\/[^/]+\/rectification$/.test(req.path) ? next() : smallJson(req, res, next)));
+  api.use((req, res, next) => (/^\/(notices\/[^/]+\/rectification|incidents\/[^/]+\/closing-report)$/.test(req.path) ? next() : smallJson(req, res, next)));
 
   // The signed-in browser's session, and sign-out.
   api.use('/auth', sessionRoutes(signIn));
@@ -212,12 +215,17 @@ export function createApp(deps: AppDeps): express.Express {
     proposalRoutes(routeDeps),
   );
 
+  // Incidents, the information-system register and Art. 7's triggers (issue 10).
+  api.use('/incidents', incidentRoutes(routeDeps));
+  api.use('/systems', systemRoutes({ db: deps.db }));
+  api.use('/accountability-triggers', triggerRoutes(routeDeps));
+
   // Notifications: the outbox, robots, and /me/notification-preferences.
   api.use(notificationRoutes({ db: deps.db }));
 
   api.use('/audit', auditRoutes({ db: deps.db, logger: deps.logger }));
 
-  api.use('/system', systemRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
+  api.use('/system', stuckRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
 
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');

@@ -10,6 +10,8 @@ import { instant, line, noticeId, optionalText, queryText, text } from './schema
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { allocateNoticeId, getNotice, getTimeline, listNotices } from '../db/notices';
 import { getUnit } from '../db/org';
+import { getIncident, incidentsOfNotice, INCIDENT_ID_PATTERN } from '../db/incidents';
+import { incidentLinkNoticeUpdate, incidentWorkflowId } from '../workflows/incident-definitions';
 import { CATEGORIES, checkSubmitRectification, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
 import { explicitDeadline } from '../domain/explicit-deadline';
@@ -41,6 +43,8 @@ export const createNoticeBody = z.strictObject({
   assets: z.array(line(500)).max(100).optional(),
   acknowledgeBy: instant.optional(),
   rectifyBy: instant.optional(),
+  /** Opened from an incident (issue 10): the notice is linked to it, both ways. */
+  incidentId: z.string().regex(INCIDENT_ID_PATTERN).optional(),
 });
 
 const listQuery = z.strictObject({
@@ -117,6 +121,8 @@ export function noticeRoutes(deps: RouteDeps): Router {
     return {
       ...state,
       unitName,
+      // Incidents this notice was opened for (linked from the incident, issue 10).
+      incidentIds: await incidentsOfNotice(db, state.id),
       timeline: withTimeline ? await getTimeline(db, state.id) : undefined,
     };
   }
@@ -145,6 +151,10 @@ export function noticeRoutes(deps: RouteDeps): Router {
     }
     if (Date.parse(acknowledgeBy.at) > Date.parse(rectifyBy.at)) {
       throw new HttpError(422, '签收期限不能晚于整改期限', 'The acknowledgement deadline cannot be after the rectification deadline');
+    }
+    const incident = body.incidentId ? await getIncident(db, body.incidentId) : null;
+    if (body.incidentId && (!incident || incident.state.unitId !== body.unitId || incident.state.status === 'closed')) {
+      throw new HttpError(422, `事件 ${body.incidentId} 不存在、不属于该单位或已办结`, `Incident ${body.incidentId} does not exist, belongs to another unit or is closed`);
     }
     const key = idempotencyKey(req);
     const allocated = await withIdempotency({ zh: '通知', en: 'notice' }, () =>
@@ -198,6 +208,11 @@ export function noticeRoutes(deps: RouteDeps): Router {
     // with the same numbering) must never be taken for it.
     if (started.unitId !== input.unitId || started.title !== input.title || started.description !== input.description) {
       throw new HttpError(409, `编号 ${allocated.id} 的流程已存在且内容不同`, `A different process already uses number ${allocated.id}`);
+    }
+    if (incident && !incident.state.noticeIds.includes(allocated.id)) {
+      await withUpdateDeadline(deps, () =>
+        temporal.workflow.getHandle(incidentWorkflowId(incident.state.id)).executeUpdate(incidentLinkNoticeUpdate, { args: [{ actor: actorFor(u, 'office'), noticeId: allocated.id }] }),
+      );
     }
     res.setHeader('Location', `/api/notices/${allocated.id}`);
     await respondWithNotice(res, allocated.id, allocated.existing ? 200 : 201);

@@ -27,6 +27,7 @@ import {
   type ProposalStatus,
   type Responsibility,
   type Trigger,
+  type TriggerRule,
 } from './glossary';
 
 export {
@@ -87,7 +88,21 @@ export interface ProposalEvidence {
 
 export type ProposalOrigin =
   | { kind: 'office'; by: string }
-  | { kind: 'escalation'; noticeId: string; level: number; leaderId: string };
+  | { kind: 'escalation'; noticeId: string; level: number; leaderId: string }
+  /**
+   * Opened by one of Art. 7's trigger rules (domain/triggers.ts): the rule and the article, the
+   * dedupe key of the facts (one draft per key), the facts as data, the linked incidents, and who
+   * recorded them (`system` for the automatic rules).
+   */
+  | {
+      kind: 'trigger';
+      rule: TriggerRule;
+      article: string;
+      dedupeKey: string;
+      facts: Record<string, unknown>;
+      incidentIds: string[];
+      firedBy: string;
+    };
 
 /** What a body decided, per person and for the unit. */
 export interface DecidedMeasures {
