@@ -207,6 +207,16 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/audit', action: 'audit.read', target: 'none', summary: { zh: '审计日志', en: 'the audit trail' } },
   { method: 'GET', path: '/api/audit/verify', action: 'audit.read', target: 'none', summary: { zh: '校验审计日志哈希链', en: "verify the audit trail's hash chain" } },
   { method: 'GET', path: '/api/audit/export', action: 'audit.export', target: 'none', summary: { zh: '导出审计日志', en: 'export the audit trail' } },
+  // Web UI (issue 9): my work across notices, escalations and proposals; the deadlines of a notice
+  // before it is issued.
+  { method: 'GET', path: '/api/me/work', action: 'authenticated', target: 'none', summary: { zh: '我的待办', en: 'my work: everything waiting for me' } },
+  {
+    method: 'POST',
+    path: `${N}/preview`,
+    action: 'notice.create',
+    target: 'none',
+    summary: { zh: '预览通知期限（不下发）', en: "preview a notice's deadlines (nothing is issued)" },
+  },
 ];
 
 /** The roles that can be asked in an escalation (levels 1–5), and so may have escalations of their own. */

@@ -9,6 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 import { waitForNamespace } from '../worker/temporal';
+import { ensureWebBuild } from '../scripts/web-build';
 
 declare global {
   var __TEMPORAL_DEV_SERVER__: DevServer | undefined;
@@ -16,6 +17,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // The web UI the app serves (test/web drives it): built once per run, only when stale.
+  ensureWebBuild({ log: (l) => console.log(l) });
   const cli = resolveTemporalCli((l) => console.log(l));
   if (!cli) {
     throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built.');

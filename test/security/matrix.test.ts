@@ -234,6 +234,10 @@ const PLANS: Record<string, Plan> = {
   'GET /api/audit': { ...none, query: '?pageSize=5' },
   'GET /api/audit/verify': none,
   'GET /api/audit/export': none,
+
+  // Web UI (issue 9).
+  'GET /api/me/work': none,
+  'POST /api/notices/preview': { ...none, body: () => noticeBody('cs', { title: '矩阵测试：预览' }) },
 };
 
 function fill(pattern: string, params: Params): string {
