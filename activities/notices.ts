@@ -13,7 +13,8 @@ import type { NoticeState } from '../domain/notice';
 import type { WorkCalendar } from '../domain/calendar';
 import { computeDeadline } from '../domain/deadlines';
 import { levelsFrom, currentStep, leadersAsked } from '../domain/escalation';
-import type { NoticeActivities, NoticeEvent, NotifyRequest } from './types';
+import type { NoticeEvent } from '../domain/events';
+import type { NoticeActivities, NotifyRequest } from './types';
 
 export interface ActivityDeps {
   db: Db;

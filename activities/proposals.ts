@@ -10,8 +10,9 @@ import { getPeople, getUnit, resolveAudience } from '../db/org';
 import { enqueueNotifications } from '../notifications/outbox';
 import { allocateProposalId, attributionAtFacts } from '../db/proposals';
 import { outcomeRows, type ProposalState } from '../domain/accountability';
-import { renderProposalMessage } from '../domain/proposal-messages';
-import type { PrepareProposalRequest, ProposalActivities, ProposalEvent, ProposalNotifyRequest } from './types';
+import { renderProposalMessage } from '../notifications/render';
+import type { ProposalEvent } from '../domain/events';
+import type { PrepareProposalRequest, ProposalActivities, ProposalNotifyRequest } from './types';
 
 export interface ProposalActivityDeps {
   db: Db;

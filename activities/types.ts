@@ -5,54 +5,12 @@
 import type { NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
 import type { ResolvedLevel } from '../domain/escalation';
+import type { MessageKind, ProposalMessageKind } from '../domain/messages';
+import type { NoticeEvent, ProposalEvent } from '../domain/events';
 
-export type NoticeEventType =
-  | 'issued'
-  | 'acknowledged'
-  | 'rectification_submitted'
-  | 'review_accepted'
-  | 'review_rejected'
-  | 'withdrawn'
-  | 'extension_requested'
-  | 'extension_approved'
-  | 'extension_denied'
-  | 'reminder_sent'
-  | 'overdue'
-  | 'escalated'
-  | 'escalation_reminder'
-  | 'escalation_timed_out'
-  | 'escalation_decided'
-  | 'supervision_lapsed'
-  | 'escalation_ended';
 
-export interface NoticeEvent {
-  /** Position in the notice's timeline; with the notice id, the idempotency key of the record. */
-  seq: number;
-  type: NoticeEventType;
-  actorId: string;
-  at: string;
-  data: Record<string, unknown>;
-}
-
-export type MessageKind =
-  | 'new_notice'
-  | 'reminder'
-  | 'overdue'
-  | 'acknowledged'
-  | 'report_submitted'
-  | 'review_outcome'
-  | 'extension_requested'
-  | 'extension_decided'
-  | 'withdrawn'
-  | 'decision_needed'
-  | 'escalated'
-  | 'escalation_reminder'
-  | 'escalation_decided'
-  | 'escalation_ended';
-
-/** Who gets a message, resolved from the organisation when it is sent. */
-export type { Audience } from '../domain/org';
 import type { Audience } from '../domain/org';
+import type { Attribution, ProposalState } from '../domain/accountability';
 
 export interface NotifyRequest {
   /** Unique per (workflow, event): with each recipient it makes the delivery idempotent. */
@@ -84,27 +42,6 @@ export interface NoticeActivities {
 }
 
 // ---- Accountability proposals (问责建议, Art. 7–8) ----
-import type { Attribution, ProposalState } from '../domain/accountability';
-import type { ProposalMessageKind } from '../domain/proposal-messages';
-
-export type ProposalEventType =
-  | 'created'
-  | 'edited'
-  | 'approval_requested'
-  | 'returned'
-  | 'approved'
-  | 'decided'
-  | 'closed'
-  | 'reminder_sent';
-
-export interface ProposalEvent {
-  /** Position in the proposal's timeline; with the proposal id, the idempotency key of the record. */
-  seq: number;
-  type: ProposalEventType;
-  actorId: string;
-  at: string;
-  data: Record<string, unknown>;
-}
 
 export interface ProposalNotifyRequest {
   /** Unique per (workflow, event): with each recipient it makes the delivery idempotent. */

@@ -14,6 +14,7 @@ import { DECISIONS, CHAIN } from '../domain/escalation';
 import { decideEscalationUpdate, noticeWorkflowId } from '../workflows/definitions';
 import { can, visibleUnits, type CurrentUser } from './access';
 import { notFound, HttpError } from './errors';
+import { user } from './http';
 import { withUpdateDeadline } from './updates';
 
 export interface EscalationRouteDeps {
@@ -38,10 +39,6 @@ const decisionBody = z.strictObject({
 });
 
 const idParam = z.string().regex(/^([A-Z][A-Z0-9]{0,9}-)?\d{4}-\d{4,}-E\d+$/);
-
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
 
 function visible(u: CurrentUser, row: EscalationRow): boolean {
   return (

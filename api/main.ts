@@ -3,7 +3,7 @@
  * TEMPORAL_NAMESPACE and DATABASE_URL; starts nothing else.
  */
 import { loadEnvOrExit } from '../config/env';
-import { createLogger, installTemporalRuntime, loadRules, onShutdown, openDatabase, runApi, waitForTemporal } from '../scripts/system';
+import { createLogger, installTemporalRuntime, loadRules, onShutdown, openDatabase, runApi, waitForTemporal } from '../app/system';
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();

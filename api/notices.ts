@@ -3,19 +3,18 @@
  * projection), and act on them (Temporal updates; the answer is what the database holds once the
  * workflow has recorded the step).
  */
-import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { withUpdateDeadline, type RouteDeps } from './updates';
 import { instant, noticeId, text } from './schemas';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { allocateNoticeId, getEvidence, getNotice, getTimeline, IdempotencyConflict, listNotices, storeEvidence } from '../db/notices';
+import { allocateNoticeId, getNotice, getTimeline, listNotices } from '../db/notices';
 import { getUnit } from '../db/org';
 import { CATEGORIES, checkSubmitRectification, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import type { Deadline } from '../domain/deadlines';
+import { explicitDeadline } from '../domain/explicit-deadline';
 import { accountabilityTiming, policyDeadline, reminderOffsetsMs } from '../domain/policy';
 import { durationMs, parseDuration } from '../domain/duration';
-import { formatBeijingEn, formatBeijingZh } from '../domain/time';
 import {
   acknowledgeUpdate,
   decideExtensionUpdate,
@@ -29,6 +28,7 @@ import {
 import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_SEVERITY, SA_STATUS, SA_UNIT } from '../workflows/search-attributes';
 import { can, visibleUnits, type Action, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
+import { decodeEvidence, idempotencyKey, requestDigest, sendEvidence, storeEvidenceUploads, user, withIdempotency } from './http';
 
 
 export const createNoticeBody = z.strictObject({
@@ -78,26 +78,15 @@ const extensionDecisionBody = z.strictObject({
 });
 const noticeIdParam = noticeId;
 
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
-
 function actorFor(u: CurrentUser, capacity: Actor['capacity']): Actor {
   return { id: u.id, name: u.name, capacity, roles: { university: u.university, units: u.units } };
 }
 
 function explicit(at: string, from: Date, what: { zh: string; en: string }): Deadline {
-  return {
-    at: new Date(at).toISOString(),
-    explanation: {
-      basis: 'explicit',
-      from: from.toISOString(),
-      workingDays: false,
-      warnings: [],
-      zh: `由领导小组办公室指定${what.zh}期限：${formatBeijingZh(at)}`,
-      en: `${what.en} deadline set by the office: ${formatBeijingEn(at)}`,
-    },
-  };
+  return explicitDeadline(at, 'explicit', from.toISOString(), (due) => ({
+    zh: `由领导小组办公室指定${what.zh}期限：${due.zh}`,
+    en: `${what.en} deadline set by the office: ${due.en}`,
+  }));
 }
 
 export function noticeRoutes(deps: RouteDeps): Router {
@@ -176,20 +165,10 @@ export function noticeRoutes(deps: RouteDeps): Router {
     const now = new Date();
     const sev = deps.policy.severities[body.severity];
     const { acknowledgeBy, rectifyBy } = planDeadlines(body, now);
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
-      throw new HttpError(400, 'Idempotency-Key 须为 8–128 位字母、数字或 ._:-', 'Idempotency-Key must be 8–128 characters of letters, digits or ._:-');
-    }
-    const digest = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    let allocated;
-    try {
-      allocated = await allocateNoticeId(db, now.getUTCFullYear(), key, digest, deps.idPrefix);
-    } catch (err) {
-      if (err instanceof IdempotencyConflict) {
-        throw new HttpError(409, '该 Idempotency-Key 已用于另一份不同的通知', 'That Idempotency-Key was used for a different notice');
-      }
-      throw err;
-    }
+    const key = idempotencyKey(req);
+    const allocated = await withIdempotency({ zh: '通知', en: 'notice' }, () =>
+      allocateNoticeId(db, now.getUTCFullYear(), key, requestDigest(body), deps.idPrefix),
+    );
     const input: NoticeInput = {
       id: allocated.id,
       unitId: body.unitId,
@@ -259,14 +238,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
 
   r.get('/:id/evidence/:sha256', async (req, res) => {
     const found = await loadVisible(res, req.params.id);
-    const item = found.state.rectifications.flatMap((x) => x.evidence).find((e) => e.sha256 === req.params.sha256);
-    if (!item) throw notFound('找不到该佐证材料', 'No such evidence item');
-    const file = await getEvidence(db, item.sha256);
-    if (!file) throw notFound('找不到该佐证材料', 'No such evidence item');
-    res.setHeader('Content-Type', file.mediaType);
-    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(file.content);
+    await sendEvidence(db, res, found.state.rectifications.flatMap((x) => x.evidence).find((e) => e.sha256 === req.params.sha256));
   });
 
   r.post('/:id/acknowledge', async (req, res) => {
@@ -281,29 +253,15 @@ export function noticeRoutes(deps: RouteDeps): Router {
   r.post('/:id/rectification', express.json({ limit: evidenceBodyLimit }), async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.report');
     const body = rectificationBody.parse(req.body);
-    const files = body.evidence.map((e) => ({ ...e, content: Buffer.from(e.contentBase64, 'base64') }));
-    for (const f of files) {
-      if (f.content.length > deps.evidenceMaxBytes) {
-        throw new HttpError(
-          413,
-          `佐证材料“${f.name}”超过大小上限 ${deps.evidenceMaxBytes} 字节`,
-          `Evidence "${f.name}" is larger than the limit of ${deps.evidenceMaxBytes} bytes`,
-        );
-      }
-    }
-    const evidence: EvidenceItem[] = files.map((f) => ({
-      name: f.name,
-      mediaType: f.mediaType,
-      sha256: crypto.createHash('sha256').update(f.content).digest('hex'),
-      size: f.content.length,
-    }));
+    const files = body.evidence.map((e) => decodeEvidence(e, deps.evidenceMaxBytes));
+    const evidence: EvidenceItem[] = files.map((f) => ({ name: f.name, mediaType: f.mediaType, sha256: f.sha256, size: f.size }));
     const report = { summary: body.summary, measures: body.measures, evidence };
     // The workflow's own rule, on the notice as recorded, before a file is stored: a report it would
     // refuse (not acknowledged yet, under review) leaves nothing behind. Its validator still decides.
     checkSubmitRectification(found.state, actorFor(user(res), 'unit'), report);
     // Stored content-addressed before the workflow sees the hashes, so a recorded report never
     // points at a missing file.
-    for (const f of files) await storeEvidence(db, { content: f.content, mediaType: f.mediaType }, user(res).id);
+    await storeEvidenceUploads(db, files, user(res).id);
     await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(submitRectificationUpdate, {
       args: [{ actor: actorFor(user(res), 'unit'), report }],
     }));

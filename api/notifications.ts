@@ -11,7 +11,7 @@
  *   DELETE /api/notification-channels/:scope/:scopeId/:kind
  *   GET|PUT /api/me/notification-preferences  {categories: {reminder: ["email"], outcome: null}}
  */
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { getPeople, getUnit } from '../db/org';
@@ -32,6 +32,7 @@ import { deleteRobot, listRobots, publicRobot, putRobot } from '../notifications
 import { notificationSettings } from '../notifications/settings';
 import { can, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
+import { user } from './http';
 
 export interface NotificationRouteDeps {
   db: Db;
@@ -69,10 +70,6 @@ const preferencesBody = z.strictObject({
     .strictObject(Object.fromEntries(PREFERENCE_CATEGORIES.map((c) => [c, channelList.nullable().optional()])) as Record<PreferenceCategory, z.ZodOptional<z.ZodNullable<typeof channelList>>>)
     .refine((v) => Object.keys(v).length > 0, 'name at least one category'),
 });
-
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
 
 function outboxId(raw: string): number {
   const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).safeParse(raw);

@@ -8,20 +8,18 @@
  * These are decisions about people: only the university-level roles read them (api/access.ts);
  * for anyone else a proposal does not exist (404).
  */
-import crypto from 'node:crypto';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { withUpdateDeadline, type RouteDeps } from './updates';
 import { instant, noticeId, text } from './schemas';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { getEvidence, getNotice, storeEvidence } from '../db/notices';
+import { getNotice } from '../db/notices';
 import { getPeople, getUnit, getUnitRoleHolders } from '../db/org';
 import {
   allocateProposalId,
   attributionAtFacts,
   getProposal,
   getProposalTimeline,
-  IdempotencyConflict,
   listProposals,
   PROPOSAL_ID_PATTERN,
   storedEvidence,
@@ -58,6 +56,7 @@ import {
 import { SA_STATUS, SA_UNIT } from '../workflows/search-attributes';
 import { can, type Action, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
+import { decodeEvidence, idempotencyKey, requestDigest, sendEvidence, storeEvidenceUploads, user, withIdempotency } from './http';
 
 const personId = z.string().regex(ID_PATTERN, 'a person id');
 const proposalIdParam = z.string().regex(PROPOSAL_ID_PATTERN);
@@ -128,10 +127,6 @@ const listQuery = z.strictObject({
 });
 
 const NOT_FOUND = ['找不到该问责建议', 'No such accountability proposal'] as const;
-
-function user(res: Response): CurrentUser {
-  return res.locals.user as CurrentUser;
-}
 
 function actorFor(u: CurrentUser, capacity: ProposalActor['capacity']): ProposalActor {
   return { id: u.id, name: u.name, capacity };
@@ -208,19 +203,11 @@ export function proposalRoutes(deps: RouteDeps): Router {
         evidence.push({ name: e.name, sha256: e.sha256 });
         continue;
       }
-      const content = Buffer.from(e.contentBase64, 'base64');
-      if (content.length > deps.evidenceMaxBytes) {
-        throw new HttpError(413, `佐证材料“${e.name}”超过大小上限 ${deps.evidenceMaxBytes} 字节`, `Evidence "${e.name}" is larger than ${deps.evidenceMaxBytes} bytes`);
-      }
-      uploads.push({ content, mediaType: e.mediaType });
-      evidence.push({ name: e.name, sha256: crypto.createHash('sha256').update(content).digest('hex') });
+      const upload = decodeEvidence(e, deps.evidenceMaxBytes);
+      uploads.push(upload);
+      evidence.push({ name: e.name, sha256: upload.sha256 });
     }
     return { evidence, uploads };
-  }
-
-  /** Stores uploads, content-addressed, before the workflow sees their hashes. */
-  async function storeUploads(uploads: Array<{ content: Buffer; mediaType: string }>, uploadedBy: string): Promise<void> {
-    for (const u of uploads) await storeEvidence(db, u, uploadedBy);
   }
 
   function deadline(stage: 'approve' | 'decide', from: Date): Deadline {
@@ -251,13 +238,7 @@ export function proposalRoutes(deps: RouteDeps): Router {
 
   r.get('/:id/evidence/:sha256', async (req, res) => {
     const found = await loadVisible(res, req.params.id);
-    const item = found.state.evidence.find((e) => e.sha256 === req.params.sha256);
-    const file = item ? await getEvidence(db, item.sha256) : null;
-    if (!item || !file) throw notFound('找不到该佐证材料', 'No such evidence item');
-    res.setHeader('Content-Type', file.mediaType);
-    res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(file.content);
+    await sendEvidence(db, res, found.state.evidence.find((e) => e.sha256 === req.params.sha256));
   });
 
   r.post('/', async (req, res) => {
@@ -269,10 +250,7 @@ export function proposalRoutes(deps: RouteDeps): Router {
     const parties = body.partiesConcerned ?? [];
     await checkPeople(parties);
     await checkNotices(body.unitId, body.noticeIds ?? []);
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
-      throw new HttpError(400, 'Idempotency-Key 须为 8–128 位字母、数字或 ._:-', 'Idempotency-Key must be 8–128 characters of letters, digits or ._:-');
-    }
+    const key = idempotencyKey(req);
     const now = new Date();
     const factsAt = new Date(body.factsAt);
     const attribution = await attributionAtFacts(db, body.unitId, factsAt, parties);
@@ -291,20 +269,13 @@ export function proposalRoutes(deps: RouteDeps): Router {
     };
     checkProposalInput({ ...draft, id: '', evidence: [] }, now.getTime());
     const prepared = await prepareEvidence(body.evidence ?? []);
-    const digest = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    let allocated;
-    try {
-      allocated = await allocateProposalId(db, now.getUTCFullYear(), key === undefined ? undefined : `api:${key}`, digest, deps.idPrefix);
-    } catch (err) {
-      if (err instanceof IdempotencyConflict) {
-        throw new HttpError(409, '该 Idempotency-Key 已用于另一份不同的问责建议', 'That Idempotency-Key was used for a different proposal');
-      }
-      throw err;
-    }
+    const allocated = await withIdempotency({ zh: '问责建议', en: 'proposal' }, () =>
+      allocateProposalId(db, now.getUTCFullYear(), key === undefined ? undefined : `api:${key}`, requestDigest(body), deps.idPrefix),
+    );
     res.setHeader('Location', `/api/accountability-proposals/${allocated.id}`);
     // A repeat of a request already carried out: answer with what exists, never start it again.
     if (allocated.existing && (await getProposal(db, allocated.id))) return respond(res, allocated.id, 200);
-    await storeUploads(prepared.uploads, u.id);
+    await storeEvidenceUploads(db, prepared.uploads, u.id);
     const input: ProposalInput = { ...draft, id: allocated.id, evidence: prepared.evidence };
     const started = await withUpdateDeadline(deps, () => temporal.workflow.executeUpdateWithStart(proposalCreatedUpdate, {
       args: [],
@@ -351,7 +322,7 @@ export function proposalRoutes(deps: RouteDeps): Router {
     // The workflow's own rule, on the proposal as recorded, before a file is stored: an edit it would
     // refuse (after submission, nothing to change) leaves nothing behind. Its validator still decides.
     checkEdit(s, actorFor(user(res), 'office'), edit);
-    if (prepared) await storeUploads(prepared.uploads, user(res).id);
+    if (prepared) await storeEvidenceUploads(db, prepared.uploads, user(res).id);
     await withUpdateDeadline(deps, () => handle(s.id).executeUpdate(proposalEditUpdate, { args: [{ actor: actorFor(user(res), 'office'), edit }] }));
     await respond(res, s.id);
   });

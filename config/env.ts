@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { isTimeZone } from '../notifications/render';
+import { isTimeZone } from '../domain/time';
 
 const port = z.coerce.number().int().min(1).max(65535);
 

@@ -10,7 +10,7 @@
  */
 import type { Deadline } from './deadlines';
 import { RuleViolation } from './notice';
-import { formatBeijingEn, formatBeijingZh } from './time';
+import { explicitDeadline } from './explicit-deadline';
 import {
   BODIES,
   BODY_LABELS,
@@ -563,17 +563,10 @@ const MIN_REPEAT_MS = 1000;
 /** A plain-time deadline (the fallback when the caller gave none computed with the calendar). */
 export function plainDeadline(from: string, withinMs: number, what: { zh: string; en: string }): Deadline {
   const at = new Date(Date.parse(from) + withinMs).toISOString();
-  return {
-    at,
-    explanation: {
-      basis: 'explicit',
-      from,
-      workingDays: false,
-      warnings: [],
-      zh: `${what.zh}期限（按自然时间计算），截止于${formatBeijingZh(at)}`,
-      en: `${what.en} deadline (plain time), due ${formatBeijingEn(at)}`,
-    },
-  };
+  return explicitDeadline(at, 'explicit', from, (due) => ({
+    zh: `${what.zh}期限（按自然时间计算），截止于${due.zh}`,
+    en: `${what.en} deadline (plain time), due ${due.en}`,
+  }));
 }
 
 export interface ProposalTimer {

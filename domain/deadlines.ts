@@ -190,39 +190,3 @@ export function computeDeadline(args: ComputeDeadlineArgs): Deadline {
   return { at: at.toISOString(), explanation };
 }
 
-const BASIS_TEXT: Record<'explicit' | 'extension' | 'supervision', { zh: string; en: string }> = {
-  explicit: { zh: '签发人指定的期限', en: 'Deadline set by the issuer' },
-  extension: { zh: '经批准延期', en: 'Approved extension' },
-  supervision: { zh: '督办期限', en: 'Supervision deadline' },
-};
-
-/** A deadline somebody set by hand: the issuer, an approved extension, or a supervising leader. */
-export function explicitDeadline(
-  at: Date,
-  basis: 'explicit' | 'extension' | 'supervision',
-  from: Date,
-  note?: { zh: string; en: string },
-  offsetMinutes: number = CHINA_UTC_OFFSET_MINUTES,
-): Deadline {
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new DeadlineError('截止时间无效 / The deadline is invalid');
-  if (!(from instanceof Date) || Number.isNaN(from.getTime())) {
-    throw new DeadlineError('设定时间无效 / The instant the deadline was set is invalid');
-  }
-  const text = note ?? BASIS_TEXT[basis];
-  const atText = formatLocalInstant(at, offsetMinutes, { endOfDay: true });
-  const warnings: string[] = [];
-  if (at.getTime() <= from.getTime()) {
-    warnings.push('截止时间不晚于设定时间 / The deadline is not later than the time it was set');
-  }
-  return {
-    at: at.toISOString(),
-    explanation: {
-      basis,
-      from: from.toISOString(),
-      workingDays: false,
-      warnings,
-      zh: `${text.zh}，截止于${atText}${zoneZh(offsetMinutes)}`,
-      en: `${text.en}: due ${atText}${zoneEn(offsetMinutes)}`,
-    },
-  };
-}

@@ -6,6 +6,18 @@
  */
 import type { Deadline } from './deadlines';
 import { CHAIN, type ChainRole, type EscalationDecisionKind } from './glossary';
+import { RuleViolation, type Actor } from './rules';
+import type {
+  Escalation,
+  EscalationEndReason,
+  EscalationPlan,
+  EscalationStep,
+  NoticeState,
+  OverdueKind,
+  ResolvedLevel,
+} from './notice-state';
+
+export type { Escalation, EscalationEndReason, EscalationPlan, EscalationStep, ResolvedLevel, StepOutcome } from './notice-state';
 
 export { CHAIN, ESCALATION_DECISIONS as DECISIONS, ESCALATION_DECISION_LABELS as DECISION_LABELS, ESCALATION_END_LABELS } from './glossary';
 export type { ChainRole, EscalationDecisionKind } from './glossary';
@@ -15,67 +27,6 @@ export const MIN_PROPOSAL_LEVEL = 3;
 
 
 export const TOP_LEVEL = CHAIN.length;
-
-import { RuleViolation, type Actor, type NoticeState, type OverdueKind } from './notice';
-
-
-export type StepOutcome = 'pending' | 'skipped_vacant' | 'skipped_already_asked' | 'decided' | 'timed_out' | 'ended';
-
-export interface EscalationStep {
-  level: number;
-  role: ChainRole;
-  /** Who held the role when the level was reached; null when vacant. */
-  assigneeId: string | null;
-  /** The holder's delegates when the level was reached; only where the plan allows delegates. */
-  delegateIds?: string[];
-  reachedAt: string;
-  outcome: StepOutcome;
-  decideBy?: Deadline;
-  /** `by` decided; `onBehalfOf` is the holder when `by` was one of their delegates. */
-  decision?: { kind: EscalationDecisionKind; until?: string; comment: string; by: string; onBehalfOf?: string; at: string };
-  remindersSent?: number[];
-}
-
-export type EscalationEndReason =
-  | 'rectification_accepted'
-  | 'withdrawn'
-  | 'back_on_time'
-  | 'extended'
-  | 'accountability_proposed'
-  | 'chain_exhausted';
-
-export interface Escalation {
-  id: string;
-  round: number;
-  trigger: OverdueKind;
-  startedAt: string;
-  status: 'awaiting_decision' | 'supervising' | 'ended';
-  level: number;
-  steps: EscalationStep[];
-  superviseUntil?: string;
-  endedAt?: string;
-  endReason?: EscalationEndReason;
-  proposalId?: string;
-}
-
-/** The policy for one severity, snapshotted into the notice when it is issued. */
-export interface EscalationPlan {
-  decideWithin: string;
-  workingDays: boolean;
-  maxSuperviseMs: number;
-  remindersMs: number[];
-  /** Whether the holder's delegates may decide too (absent in notices issued before delegation). */
-  allowDelegates?: boolean;
-}
-
-/** One level resolved from the organisation at the moment it is reached (an activity does it). */
-export interface ResolvedLevel {
-  level: number;
-  role: ChainRole;
-  assigneeId: string | null;
-  /** The holder's delegates, resolved only when the plan allows delegates. */
-  delegateIds?: string[];
-}
 
 export function activeEscalation(state: NoticeState): Escalation | undefined {
   const last = state.escalations[state.escalations.length - 1];

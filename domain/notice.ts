@@ -5,130 +5,22 @@
  * free of anything but orchestration. No I/O, no clock: `now` is always passed in.
  */
 import type { Deadline } from './deadlines';
-import { STATUS_LABELS, type Category, type NoticeStatus, type Role, type SeverityLevel } from './glossary';
+import { STATUS_LABELS, type NoticeStatus } from './glossary';
+import { RuleViolation, type Actor } from './rules';
+import type {
+  EvidenceItem,
+  ExtensionRequest,
+  NoticeInput,
+  NoticeState,
+  OverdueKind,
+  Rectification,
+} from './notice-state';
+
+export type * from './notice-state';
+export { RuleViolation, SYSTEM_ACTOR, type Actor } from './rules';
 
 export { CATEGORIES, CATEGORY_LABELS, SEVERITY_LEVELS, NOTICE_STATUSES, STATUS_LABELS } from './glossary';
 export type { Category, SeverityLevel, NoticeStatus } from './glossary';
-import type { Escalation, EscalationPlan } from './escalation';
-
-
-export type OverdueKind = 'acknowledge' | 'rectify';
-
-/** Who acts, and in which capacity. The API decides the capacity from the organisation. */
-export interface Actor {
-  id: string;
-  name: string;
-  capacity: 'office' | 'unit' | 'leader' | 'system';
-  /** The person's roles when they acted (from the organisation, via the API); none for the system. */
-  roles?: { university: Role[]; units: Array<{ unitId: string; role: Role }> };
-}
-
-export const SYSTEM_ACTOR: Actor = { id: 'system', name: '系统 / System', capacity: 'system' };
-
-export interface EvidenceItem {
-  name: string;
-  sha256: string;
-  size: number;
-  mediaType: string;
-}
-
-export interface Review {
-  decision: 'accept' | 'reject';
-  comment: string;
-  by: string;
-  at: string;
-}
-
-export interface Rectification {
-  round: number;
-  summary: string;
-  measures: string;
-  evidence: EvidenceItem[];
-  submittedBy: string;
-  submittedAt: string;
-  review?: Review;
-}
-
-export interface ExtensionRequest {
-  id: string;
-  until: string;
-  reason: string;
-  requestedBy: string;
-  requestedAt: string;
-  status: 'pending' | 'approved' | 'denied';
-  decidedBy?: string;
-  decidedAt?: string;
-  comment?: string;
-}
-
-/** Reminder offsets (ISO durations already turned into milliseconds) for each deadline. */
-export interface ReminderPlan {
-  acknowledge: number[];
-  rectify: number[];
-}
-
-export interface NoticeInput {
-  id: string;
-  unitId: string;
-  title: string;
-  category: Category;
-  severity: SeverityLevel;
-  description: string;
-  assets: string[];
-  issuedBy: Actor;
-  issuedAt: string;
-  acknowledgeBy: Deadline;
-  rectifyBy: Deadline;
-  reminders: ReminderPlan;
-  maxExtensions: number;
-  escalation: EscalationPlan;
-  /** Windows for an accountability proposal opened from this notice's escalation. */
-  proposalTiming: { approveWithinMs: number; decideWithinMs: number; remindersMs: number[] };
-}
-
-export interface NoticeState {
-  id: string;
-  unitId: string;
-  title: string;
-  category: Category;
-  severity: SeverityLevel;
-  description: string;
-  assets: string[];
-  issuedBy: string;
-  issuedAt: string;
-  status: NoticeStatus;
-  /** Which deadline has passed without the required step; null while on time. */
-  overdue: OverdueKind | null;
-  acknowledgeBy: Deadline;
-  rectifyBy: Deadline;
-  acknowledgedAt?: string;
-  acknowledgedBy?: string;
-  rectifications: Rectification[];
-  extensions: ExtensionRequest[];
-  /** Keys of reminders already sent (deadline kind, deadline instant, offset). */
-  remindersSent: string[];
-  closedAt?: string;
-  withdrawal?: { by: string; at: string; reason: string };
-  reminders: ReminderPlan;
-  maxExtensions: number;
-  /** Escalations up the leadership chain, oldest first; at most the last one is active. */
-  escalations: Escalation[];
-  escalationPlan: EscalationPlan;
-  /** Sequence number of the last recorded event; the database projection follows it. */
-  version: number;
-}
-
-/** A refused action: `code` maps to an HTTP status, the message is Chinese first, then English. */
-export class RuleViolation extends Error {
-  constructor(
-    readonly code: 'invalid_state' | 'forbidden' | 'invalid_input' | 'not_found',
-    readonly zh: string,
-    readonly en: string,
-  ) {
-    super(`${zh} / ${en}`);
-    this.name = 'RuleViolation';
-  }
-}
 
 
 export function initialState(input: NoticeInput): NoticeState {

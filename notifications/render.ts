@@ -7,13 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import type { MessageKind } from '../activities/types';
-import type { MessageContext, RenderedMessage } from '../domain/messages';
+import type { MessageContext, MessageKind, ProposalMessageContext, ProposalMessageKind, RenderedMessage } from '../domain/messages';
+import { DEFAULT_TIME_ZONE, formatLocalTime } from '../domain/time';
 
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
 export const TEMPLATE_LOCALES = ['zh-CN', 'en'] as const;
 export type TemplateLocale = (typeof TEMPLATE_LOCALES)[number];
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 export type Value = string | number | boolean | null | undefined;
 export type Values = Record<string, Value>;
@@ -179,51 +178,6 @@ export function defaultTemplates(): TemplateSet {
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True when `tz` is an IANA time zone this Node knows. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    formatter(tz);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * "2026-11-26 17:30" in the time zone. Midnight is written as 24:00 of the day before, as official
- * notices do ("11月30日24时"), so an end-of-day deadline reads as the day it ends.
- */
-export function formatLocalTime(iso: string | number | Date, timeZone: string = DEFAULT_TIME_ZONE): string {
-  const t = new Date(typeof iso === 'string' ? Date.parse(iso) : iso).getTime();
-  if (Number.isNaN(t)) return String(iso);
-  const parts = (ms: number) => Object.fromEntries(formatter(timeZone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const p = parts(t);
-  if (p.hour === '00' && p.minute === '00') {
-    const d = parts(t - 1);
-    return `${d.year}-${d.month}-${d.day} 24:00`;
-  }
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
-}
-
 export interface RenderOptions {
   timeZone?: string;
   templates?: TemplateSet;
@@ -332,5 +286,11 @@ export function renderMessage(kind: MessageKind, ctx: MessageContext, locale: st
     severity: ctx.severity,
     link: ctx.link,
   };
+  return renderTemplate(kind, templateLocale(locale), values, opts);
+}
+
+/** A message about an accountability proposal: which proposal and unit, the Art. 7 situation, the link. */
+export function renderProposalMessage(kind: ProposalMessageKind, ctx: ProposalMessageContext, locale: string, opts: RenderOptions = {}): RenderedMessage {
+  const values: Values = { ...ctx.params, proposalId: ctx.proposalId, unitName: ctx.unitName, trigger: ctx.trigger, link: ctx.link };
   return renderTemplate(kind, templateLocale(locale), values, opts);
 }

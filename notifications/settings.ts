@@ -1,9 +1,9 @@
 /**
  * What the worker's notification code needs to know when it enqueues: whether e-mail is on (no
  * rows are written for a channel nobody can send) and the time zone deadlines are shown in. Set
- * once at worker start (scripts/system.ts, test/support/stack.ts) from the configuration.
+ * once at worker start (app/system.ts, test/support/stack.ts) from the configuration.
  */
-import { DEFAULT_TIME_ZONE } from './render';
+import { DEFAULT_TIME_ZONE } from '../domain/time';
 
 export interface NotificationSettings {
   /** SMTP_URL is set: e-mail rows are enqueued for people who have an address. */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { loadEnvOrExit } from '../config/env';
-import { openDatabase, createLogger } from './system';
+import { openDatabase, createLogger } from '../app/system';
 import { importOrg, loadOrgFile } from '../db/org';
 
 async function main(): Promise<void> {

@@ -21,7 +21,7 @@ import {
   runApi,
   runWorker,
   waitForTemporal,
-} from './system';
+} from '../app/system';
 
 async function startTemporal(env: ReturnType<typeof loadEnvOrExit>, log: ReturnType<typeof createLogger>): Promise<{ stop(): Promise<void>; uiUrl?: string }> {
   const port = Number(env.TEMPORAL_ADDRESS.split(':').pop());

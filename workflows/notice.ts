@@ -14,7 +14,8 @@ import {
   ParentClosePolicy,
   startChild,
 } from '@temporalio/workflow';
-import type { NoticeActivities, NoticeEvent, NoticeEventType, NotifyRequest, ProposalActivities } from '../activities/types';
+import type { NoticeActivities, NotifyRequest, ProposalActivities } from '../activities/types';
+import type { NoticeEvent, NoticeEventType } from '../domain/events';
 import {
   type Actor,
   type ExtensionDecisionInput,
@@ -42,7 +43,7 @@ import {
   submitRectification,
   withdraw,
 } from '../domain/notice';
-import type { Deadline } from '../domain/deadlines';
+import { dueBecause, explicitDeadline } from '../domain/explicit-deadline';
 import { requireGrant } from '../domain/access';
 import {
   type Escalation,
@@ -59,7 +60,6 @@ import {
   recordDecision,
   startEscalation,
 } from '../domain/escalation';
-import { formatBeijingEn, formatBeijingZh } from '../domain/time';
 import {
   acknowledgeUpdate,
   decideEscalationUpdate,
@@ -81,20 +81,6 @@ const acts = proxyActivities<NoticeActivities & Pick<ProposalActivities, 'prepar
 
 function nowIso(): string {
   return new Date().toISOString();
-}
-
-function explicitDeadline(at: string, basis: 'explicit' | 'extension', from: string, why: { zh: string; en: string }): Deadline {
-  return {
-    at: new Date(Date.parse(at)).toISOString(),
-    explanation: {
-      basis,
-      from,
-      workingDays: false,
-      warnings: [],
-      zh: `${why.zh}，截止于${formatBeijingZh(at)}`,
-      en: `${why.en}; due ${formatBeijingEn(at)}`,
-    },
-  };
 }
 
 const SENT_BACK = { zh: '审核退回时重新指定', en: 'Set anew when the report was sent back' };
@@ -179,7 +165,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       const now = nowIso();
       const newDeadline =
         input.decision === 'reject' && input.rectifyBy
-          ? explicitDeadline(input.rectifyBy, 'explicit', now, SENT_BACK)
+          ? explicitDeadline(input.rectifyBy, 'explicit', now, dueBecause(SENT_BACK))
           : undefined;
       review(state, actor, input, now, newDeadline);
       const accepted = input.decision === 'accept';
@@ -243,7 +229,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       const now = nowIso();
       const pending = state.extensions.find((e) => e.id === decision.requestId)!;
       const newDeadline =
-        decision.decision === 'approve' ? explicitDeadline(pending.until, 'extension', now, EXTENSION_APPROVED) : undefined;
+        decision.decision === 'approve' ? explicitDeadline(pending.until, 'extension', now, dueBecause(EXTENSION_APPROVED)) : undefined;
       const req = decideExtension(state, actor, decision, now, newDeadline);
       await record(req.status === 'approved' ? 'extension_approved' : 'extension_denied', actor, {
         requestId: req.id,
@@ -429,10 +415,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
           await escalateFrom(e, step.level + 1);
           break;
         case 'extend':
-          state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, {
+          state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, dueBecause({
             zh: `第${step.level}级领导决定延期`,
             en: `Extended by the level ${step.level} leader`,
-          });
+          }));
           if (state.overdue === 'rectify') state.overdue = null;
           await record('escalation_decided', actor, data);
           await notify('escalation_decided', unitContacts(), data);

@@ -14,7 +14,9 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Audience, ProposalActivities, ProposalEventType, ProposalNotifyRequest } from '../activities/types';
+import type { ProposalActivities, ProposalNotifyRequest } from '../activities/types';
+import type { ProposalEventType } from '../domain/events';
+import type { Audience } from '../domain/org';
 import {
   type DecisionInput,
   type ProposalActor,

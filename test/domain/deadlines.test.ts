@@ -1,5 +1,6 @@
 import { createPrcCalendar, type WorkCalendar } from '../../domain/calendar';
-import { DeadlineError, computeDeadline, explicitDeadline, formatLocalInstant, nthWorkingDayAfter } from '../../domain/deadlines';
+import { dueBecause, explicitDeadline } from '../../domain/explicit-deadline';
+import { DeadlineError, computeDeadline, formatLocalInstant, nthWorkingDayAfter } from '../../domain/deadlines';
 import { DurationError } from '../../domain/duration';
 
 const cal = createPrcCalendar();
@@ -174,8 +175,8 @@ describe('nthWorkingDayAfter', () => {
 });
 
 describe('explicit deadlines', () => {
-  it('extension', () => {
-    const d = explicitDeadline(bj('2026-10-20T18:00:00'), 'extension', bj('2026-10-12T09:30:00'));
+  it('an approved extension, worded by whoever set it', () => {
+    const d = explicitDeadline('2026-10-20T10:00:00Z', 'extension', '2026-10-12T01:30:00.000Z', dueBecause({ zh: '领导小组办公室批准延期', en: 'Extension approved by the office' }));
     expect(d).toEqual({
       at: '2026-10-20T10:00:00.000Z',
       explanation: {
@@ -183,27 +184,20 @@ describe('explicit deadlines', () => {
         from: '2026-10-12T01:30:00.000Z',
         workingDays: false,
         warnings: [],
-        zh: '经批准延期，截止于2026-10-20 18:00（北京时间）',
-        en: 'Approved extension: due 2026-10-20 18:00 (Beijing time)',
+        zh: '领导小组办公室批准延期，截止于2026-10-20 18:00（北京时间）',
+        en: 'Extension approved by the office; due 2026-10-20 18:00 (Beijing time, UTC+8)',
       },
     });
   });
 
-  it('supervision with a note, at the end of a day', () => {
-    const d = explicitDeadline(bj('2026-10-21T00:00:00'), 'supervision', bj('2026-10-12T09:30:00'), {
-      zh: '校领导督办',
-      en: 'Supervised by the university leader',
-    });
+  it('at the end of a day, with a wording of its own', () => {
+    const d = explicitDeadline(bj('2026-10-21T00:00:00').toISOString(), 'explicit', bj('2026-10-12T09:30:00').toISOString(), (due) => ({
+      zh: `由领导小组办公室指定整改期限：${due.zh}`,
+      en: `Rectification deadline set by the office: ${due.en}`,
+    }));
     expect(d.at).toBe('2026-10-20T16:00:00.000Z');
-    expect(d.explanation.zh).toBe('校领导督办，截止于2026-10-20 24:00（北京时间）');
-    expect(d.explanation.en).toBe('Supervised by the university leader: due 2026-10-20 24:00 (Beijing time)');
-  });
-
-  it('warns when the deadline is not after the time it was set', () => {
-    const d = explicitDeadline(bj('2026-10-01T00:00:00'), 'explicit', bj('2026-10-02T00:00:00'));
-    expect(d.explanation.basis).toBe('explicit');
-    expect(d.explanation.warnings).toHaveLength(1);
-    expect(() => explicitDeadline(new Date('x'), 'explicit', new Date())).toThrow(DeadlineError);
+    expect(d.explanation.zh).toBe('由领导小组办公室指定整改期限：2026-10-20 24:00（北京时间）');
+    expect(d.explanation.en).toBe('Rectification deadline set by the office: 2026-10-20 24:00 (Beijing time, UTC+8)');
   });
 });
 

@@ -6,17 +6,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MessageKind } from '../../activities/types';
+import type { MessageKind, ProposalMessageKind } from '../../domain/messages';
+import { TRIGGERS } from '../../domain/glossary';
 import {
   TEMPLATES_DIR,
   TemplateError,
   compile,
-  formatLocalTime,
   loadTemplates,
   renderCommon,
   renderMessage,
+  renderProposalMessage,
   renderTemplate,
 } from '../../notifications/render';
+import { formatLocalTime } from '../../domain/time';
 
 const KINDS: MessageKind[] = [
   'new_notice',
@@ -68,10 +70,35 @@ const ctx = (kind: MessageKind, params = PARAMS[kind]) => ({
   params,
 });
 
+// Messages about accountability proposals (问责建议) come from the same template files.
+const PROPOSAL_KINDS: ProposalMessageKind[] = [
+  'proposal_drafted',
+  'proposal_approval_requested',
+  'proposal_returned',
+  'proposal_submitted',
+  'proposal_approved',
+  'proposal_decided',
+  'proposal_closed',
+  'proposal_reminder',
+];
+const PROPOSAL_LINK = 'http://localhost:3000/accountability-proposals/P2026-0001';
+const PROPOSAL_PARAMS: Record<ProposalMessageKind, Record<string, string | number | boolean | null>> = {
+  proposal_drafted: {},
+  proposal_approval_requested: { due: MIDNIGHT },
+  proposal_returned: { reason: '事实不清' },
+  proposal_submitted: { due: MIDNIGHT },
+  proposal_approved: {},
+  proposal_decided: { body: 'discipline_committee', decision: 'declined', reason: '证据不足' },
+  proposal_closed: {},
+  proposal_reminder: { stage: 'approve', late: false, due: MIDNIGHT },
+};
+const proposal = (kind: ProposalMessageKind, locale: string, params = PROPOSAL_PARAMS[kind], trigger: (typeof TRIGGERS)[number] = 'concealment_or_unrectified') =>
+  renderProposalMessage(kind, { proposalId: 'P2026-0001', unitName: '计算机学院', trigger, link: PROPOSAL_LINK, params }, locale);
+
 test('every kind has a template in every locale, and nothing else is there', () => {
   for (const locale of ['zh-CN', 'en']) {
     const files = fs.readdirSync(path.join(TEMPLATES_DIR, locale)).filter((f) => !f.startsWith('_')).sort();
-    expect(files).toEqual(KINDS.map((k) => `${k}.yaml`).sort());
+    expect(files).toEqual([...KINDS, ...PROPOSAL_KINDS].map((k) => `${k}.yaml`).sort());
   }
 });
 
@@ -119,6 +146,48 @@ test('the Chinese texts keep their phrases', () => {
   expect(zh('escalation_decided').body).toContain('单位分管网络安全的领导决定督办，期限2026-03-02 24:00（北京时间）。意见：限期完成。');
   expect(zh('escalation_decided', { level: 2, decision: 'extend', until: null, comment: '' }).body).toBe(`单位书记决定延期。\n查看与办理：${LINK}`);
   expect(zh('escalation_ended').body).toContain('已上报至最高层级仍未决定');
+});
+
+describe.each(['zh-CN', 'en'])('proposals, %s', (locale) => {
+  test.each(PROPOSAL_KINDS)('%s renders with the proposal, the unit and the link, for every Art. 7 situation', (kind) => {
+    for (const trigger of TRIGGERS) {
+      const m = proposal(kind, locale, PROPOSAL_PARAMS[kind], trigger);
+      for (const text of [m.subject, m.body]) expect(text).not.toMatch(/\{\{|\}\}|undefined|NaN|null/);
+      expect(m.subject).toContain(locale === 'en' ? '[Accountability proposal] P2026-0001 (计算机学院)' : '【问责建议】P2026-0001（计算机学院）');
+      expect(m.body.split('\n').at(-1)).toBe(locale === 'en' ? `Open: ${PROPOSAL_LINK}` : `查看与办理：${PROPOSAL_LINK}`);
+      if ('due' in PROPOSAL_PARAMS[kind]) {
+        expect(m.body).toContain(locale === 'en' ? '2026-03-02 24:00 (Beijing time, UTC+8)' : '2026-03-02 24:00（北京时间）');
+      }
+    }
+  });
+});
+
+test('the proposal texts keep their wording (as the renderers they replaced wrote them)', () => {
+  expect(proposal('proposal_approval_requested', 'zh-CN')).toEqual({
+    subject: '【问责建议】P2026-0001（计算机学院） 待审批',
+    body:
+      '领导小组办公室提请审批问责建议，请于2026-03-02 24:00（北京时间）前审批（同意提交党委和纪委，或退回）。' +
+      `问责情形：第七条第（6）项，瞒报、缓报网络安全事件，阻碍调查，或对通报的问题和风险隐患未及时整改，造成严重后果。\n查看与办理：${PROPOSAL_LINK}`,
+  });
+  expect(proposal('proposal_decided', 'zh-CN')).toEqual({
+    subject: '【问责建议】P2026-0001（计算机学院） 纪委已作出决定',
+    body: `纪委的决定：不予采纳。理由：证据不足。\n查看与办理：${PROPOSAL_LINK}`,
+  });
+  expect(proposal('proposal_decided', 'zh-CN', { body: 'party_committee', decision: 'accepted', reason: '' }).body).toBe(
+    `学校党委的决定：采纳。\n查看与办理：${PROPOSAL_LINK}`,
+  );
+  expect(proposal('proposal_reminder', 'zh-CN', { stage: 'decide', late: false, due: '2026-03-02T08:00:00Z' })).toEqual({
+    subject: '【问责建议】P2026-0001（计算机学院） 办理期限提醒',
+    body: `请于2026-03-02 16:00（北京时间）前作出决定。\n查看与办理：${PROPOSAL_LINK}`,
+  });
+  expect(proposal('proposal_reminder', 'en', { stage: 'approve', late: true, due: '2026-03-02T08:00:00Z' })).toEqual({
+    subject: '[Accountability proposal] P2026-0001 (计算机学院): past its deadline',
+    body: `Please approve or return it: the deadline 2026-03-02 16:00 (Beijing time, UTC+8) has passed.\nOpen: ${PROPOSAL_LINK}`,
+  });
+  expect(proposal('proposal_drafted', 'en', {}, 'defacement_unhandled').body).toBe(
+    'A leader decided during escalation to propose accountability; a draft was created. Complete the facts and attribution, then ask for approval.' +
+      ` Situation: Art. 7 item 1, A website or system was defaced and harmful information spread widely without timely reporting and handling.\nOpen: ${PROPOSAL_LINK}`,
+  );
 });
 
 test('times are shown in the configured zone', () => {
