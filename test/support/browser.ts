@@ -41,7 +41,9 @@ export async function launch(): Promise<Browser> {
 export async function newPage(browser: Browser, opts: { width?: number; height?: number } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
-  page.on('close', () => void context.close());
+  page.on('close', () => {
+    context.close().catch(() => undefined);
+  });
   return page;
 }
 
