@@ -29,6 +29,8 @@ export default defineConfig({
     // The CSP has no 'unsafe-inline': never inline small assets as data: scripts or styles.
     assetsInlineLimit: 0,
     cssCodeSplit: true,
+    // dist/.vite/manifest.json: which files each screen loads (npm run web:size reads it).
+    manifest: true,
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
     chunkSizeWarningLimit: 1200,
