@@ -3,10 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['@swc/jest'],
-    // jose 6 is ESM-only: Node 20.19 loads it with require(esm), jest's module runtime does not.
-    '^.+/node_modules/jose/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    // jose 6 and oidc-provider 9 (the test identity provider) are ESM-only: Node 20.19 loads them
+    // with require(esm), jest's module runtime does not.
+    '^.+/node_modules/(jose|oidc-provider)/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!jose/|oidc-provider/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

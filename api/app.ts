@@ -17,7 +17,9 @@ import type { Policy } from '../domain/policy';
 import type { WorkCalendar } from '../domain/calendar';
 import { ROLE_LABELS } from '../domain/org';
 import { GLOSSARY } from '../domain/glossary';
-import { authenticate, type TokenService } from './auth';
+import type { TokenService } from './auth';
+import { authenticateRequest, NO_BROWSER_SIGNIN, type SignInConfig } from './session';
+import { anonymousSessionProbe, publicSignInRoutes, sessionRoutes } from './signin-routes';
 import { authFailureLimit, cors, DEFAULT_LIMITS, personLimit, type LimitsConfig } from './limits';
 import { can, visibleUnits, type CurrentUser } from './access';
 import { errorHandler, forbidden, HttpError } from './errors';
@@ -42,6 +44,8 @@ export interface AppDeps {
   idPrefix?: string;
   updateTimeoutMs?: number;
   limits?: LimitsConfig;
+  /** Browser sign-in (README "Sign-in"); without it, no dev page and no identity provider. */
+  signIn?: SignInConfig;
 }
 
 const pageQuery = z.strictObject({
@@ -114,9 +118,14 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = Router();
   const limits = deps.limits ?? DEFAULT_LIMITS;
+  const signIn = { db: deps.db, cfg: deps.signIn ?? NO_BROWSER_SIGNIN, limits, logger: deps.logger };
   api.use(cors(limits));
+  // Sign-in (public): methods, starting one, the provider's callbacks, the dev page.
+  api.use('/auth', publicSignInRoutes(signIn));
+  api.use(anonymousSessionProbe);
   api.use(authFailureLimit(limits));
-  api.use(authenticate(deps.db, deps.tokens));
+  // A bearer token, or the browser's session cookie (with its CSRF token on writes).
+  api.use(authenticateRequest(deps.db, deps.tokens, signIn.cfg, deps.logger));
   api.use(personLimit(limits));
   // Audit trail: refused logins (sees authenticate's 401s, passes them on) and every write.
   api.use(auditLoginRefusals(deps.db, deps.logger));
@@ -133,6 +142,9 @@ export function createApp(deps: AppDeps): express.Express {
   // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
   const smallJson = express.json({ limit: '256kb' });
   api.use((req, res, next) => (/^\/notices\/[^/]+\/rectification$/.test(req.path) ? next() : smallJson(req, res, next)));
+
+  // The signed-in browser's session, and sign-out.
+  api.use('/auth', sessionRoutes(signIn));
 
   api.get('/me', (_req, res) => {
     const u = res.locals.user as CurrentUser;

@@ -5,6 +5,8 @@
  *   claim (e.g. the staff number) names the person;
  * - the embedded issuer (HS256, key under DATA_DIR) for development, demos and tests:
  *   `npm run -s token -- <personId>`; it can be switched off in production (AUTH_EMBEDDED=false).
+ * Browsers sign in differently (api/session.ts): a session cookie, checked there, with these tokens
+ * never reaching the browser.
  * Roles never come from a token: they are looked up in the organisation on every request. A refused
  * token is a 401 whose body says only that; the reason goes to the log and the audit trail.
  */
@@ -40,17 +42,27 @@ export type RefusalReason =
   | 'bad_algorithm'
   | 'bad_claims'
   | 'unknown_person'
-  | 'jwks_unavailable';
+  | 'jwks_unavailable'
+  // Browser sessions (api/session.ts): the cookie names no session, or one that has ended.
+  | 'session_unknown'
+  | 'session_ended'
+  | 'session_expired'
+  | 'session_idle';
 
 export class AuthRefused extends HttpError {
   constructor(
     readonly reason: RefusalReason,
     readonly subject?: string,
   ) {
+    const session = reason.startsWith('session_');
     super(
       401,
-      reason === 'missing_token' ? '请先登录（缺少 Bearer 令牌）' : '身份令牌无效或已过期，请重新登录',
-      reason === 'missing_token' ? 'Sign in first (no Bearer token)' : 'The token is not valid or has expired; sign in again',
+      reason === 'missing_token' ? '请先登录（缺少登录会话或 Bearer 令牌）' : session ? '登录已失效，请重新登录' : '身份令牌无效或已过期，请重新登录',
+      reason === 'missing_token'
+        ? 'Sign in first (no session cookie or Bearer token)'
+        : session
+          ? 'Your session has ended or expired; sign in again'
+          : 'The token is not valid or has expired; sign in again',
     );
   }
 }
@@ -173,6 +185,19 @@ export function createTokenService(opts: {
   };
 }
 
+/** The signed-in person with their roles now, or null when they are unknown or inactive. */
+export async function loadCurrentUser(db: Db, personId: string): Promise<CurrentUser | null> {
+  const roles = await getPersonRoles(db, personId);
+  if (!roles.person || !roles.person.active) return null;
+  return {
+    id: roles.person.id,
+    name: roles.person.name,
+    locale: roles.person.locale,
+    university: roles.university,
+    units: roles.units,
+  };
+}
+
 /** Authenticates `Authorization: Bearer …` and loads the person's current roles. */
 export function authenticate(db: Db, tokens: TokenService): RequestHandler {
   return async (req, res, next) => {
@@ -185,15 +210,8 @@ export function authenticate(db: Db, tokens: TokenService): RequestHandler {
         'personId' in identity ? identity.personId : await findPersonByClaim(db, identity.claim.field, identity.claim.value);
       const subject = 'personId' in identity ? identity.personId : `${identity.claim.field}:${identity.claim.value}`;
       if (!personId) throw new AuthRefused('unknown_person', subject);
-      const roles = await getPersonRoles(db, personId);
-      if (!roles.person || !roles.person.active) throw new AuthRefused('unknown_person', subject);
-      const user: CurrentUser = {
-        id: roles.person.id,
-        name: roles.person.name,
-        locale: roles.person.locale,
-        university: roles.university,
-        units: roles.units,
-      };
+      const user = await loadCurrentUser(db, personId);
+      if (!user) throw new AuthRefused('unknown_person', subject);
       res.locals.user = user;
       next();
     } catch (err) {

@@ -217,6 +217,41 @@ export const ENDPOINTS: readonly Endpoint[] = [
     target: 'none',
     summary: { zh: '预览通知期限（不下发）', en: "preview a notice's deadlines (nothing is issued)" },
   },
+
+  // Browser sign-in (api/signin-routes.ts, README "Sign-in"). The dev routes exist only with the
+  // embedded issuer on.
+  { method: 'GET', path: '/api/auth/config', action: 'public', target: 'none', summary: { zh: '可用的登录方式', en: 'the sign-in methods on offer' } },
+  { method: 'GET', path: '/api/auth/login', action: 'public', target: 'none', summary: { zh: '开始登录（转到统一身份认证）', en: 'start signing in (to the identity provider)' } },
+  {
+    method: 'GET',
+    path: '/api/auth/callback',
+    action: 'public',
+    target: 'none',
+    summary: { zh: 'OIDC 登录回调（授权码 + PKCE）', en: 'OIDC sign-in callback (authorization code + PKCE)' },
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/cas/callback',
+    action: 'public',
+    target: 'none',
+    summary: { zh: 'CAS 登录回调（校验服务票据）', en: 'CAS sign-in callback (validates the service ticket)' },
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/dev/people',
+    action: 'public',
+    target: 'none',
+    summary: { zh: '开发登录页：按角色列出人员', en: 'development sign-in: the people, by role' },
+  },
+  { method: 'POST', path: '/api/auth/dev/signin', action: 'public', target: 'none', summary: { zh: '开发登录：以某人身份登录', en: 'development sign-in as a person' } },
+  {
+    method: 'GET',
+    path: '/api/auth/session',
+    action: 'authenticated',
+    target: 'none',
+    summary: { zh: '当前会话（人员、角色、CSRF 令牌）', en: 'the current session (person, roles, CSRF token)' },
+  },
+  { method: 'POST', path: '/api/auth/signout', action: 'authenticated', target: 'none', summary: { zh: '退出登录', en: 'sign out' } },
 ];
 
 /** The roles that can be asked in an escalation (levels 1–5), and so may have escalations of their own. */

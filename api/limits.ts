@@ -1,6 +1,7 @@
 /**
  * Hardening at the edge: rate limits and CORS.
  * - Sign-on failures are limited per client address (guessing tokens, a broken client in a loop).
+ * - Browser sign-ins (start, callback, dev sign-in) are limited per client address.
  * - Authenticated requests are limited per person, so one account cannot starve the others.
  * - CORS is closed by default: no cross-origin headers at all unless CORS_ORIGINS lists origins.
  * Limits are counted in this process's memory; behind several API processes each counts its own.
@@ -31,6 +32,24 @@ export function authFailureLimit(cfg: LimitsConfig): RequestHandler {
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    message: tooMany,
+  });
+}
+
+/**
+ * Browser sign-ins (README "Sign-in") per client address: every start, callback and dev sign-in
+ * counts except one that signed someone in, against the sign-on failure budget. Starting a
+ * sign-in stores a row, so unlimited starts would fill a table.
+ */
+export function signInLimit(cfg: LimitsConfig): RequestHandler {
+  return rateLimit({
+    windowMs: 15 * 60 * 1000,
+    limit: cfg.authFailuresPer15Min,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.locals.signedIn === true,
+    keyGenerator: (req) => `signin:${ipKeyGenerator(req.ip ?? 'unknown')}`,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     message: tooMany,

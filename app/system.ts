@@ -16,6 +16,7 @@ import { loadCalendarOverrides, loadPolicy, projectFile } from '../config/files'
 import { createPrcCalendar, type WorkCalendar } from '../domain/calendar';
 import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
+import { signInConfig } from './signin';
 import { createApp } from '../api/app';
 import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';
@@ -145,6 +146,7 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
       authFailuresPer15Min: env.AUTH_FAILURES_PER_15_MIN,
       corsOrigins: env.CORS_ORIGINS,
     },
+    signIn: signInConfig(env),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));

@@ -42,6 +42,21 @@ export const envSchema = z.object({
     .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)),
   OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  // Browser sign-in (README "Sign-in"): which protocol, and the API as a client of the provider.
+  AUTH_BROWSER: z.enum(['oidc', 'cas']).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
+  OIDC_REDIRECT_URI: z.url().optional(),
+  OIDC_SCOPES: z
+    .string()
+    .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must be scope names separated by single spaces')
+    .refine((v) => v.split(' ').includes('openid'), 'must include openid')
+    .default('openid profile email'),
+  OIDC_POST_LOGOUT_REDIRECT_URI: z.url().optional(),
+  CAS_BASE_URL: z.url().optional(),
+  /** The CAS attribute naming the person; empty = the `cas:user` itself. */
+  CAS_USER_ATTRIBUTE: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
+  CAS_PERSON_MATCH: z.enum(['id', 'staffNo', 'email']).default('staffNo'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100000).default(600),
   AUTH_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).max(100000).default(100),
   /** Comma-separated origins allowed to call the API from browsers; empty = same origin only. */
@@ -50,6 +65,10 @@ export const envSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.url())),
+  /** Browser sessions (README "Sign-in"): unused this long, a session ends… */
+  SESSION_IDLE_TIMEOUT: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('30m'),
+  /** …and this long after sign-in it ends however much it is used. */
+  SESSION_ABSOLUTE_TIMEOUT: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('10h'),
   TOKEN_TTL: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 7d').default('8h'),
   EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   // Notifications (README "Notifications"). Without SMTP_URL e-mail is off; in-app and robots work.
@@ -74,6 +93,13 @@ export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };
 
 export class ConfigError extends Error {}
 
+/** `30m`, `8h`, `7d` in seconds. */
+export function durationSec(v: string): number {
+  const m = /^(\d+)([smhd])$/.exec(v);
+  if (!m) throw new Error(`not a duration: ${v}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
 /** Parses the environment; throws ConfigError with one line per bad variable. */
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   // Empty strings mean "not set".
@@ -94,15 +120,33 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
       `Invalid configuration: NOTIFY_LEASE_MS=${env.NOTIFY_LEASE_MS} must be at least twice NOTIFY_SEND_TIMEOUT_MS=${env.NOTIFY_SEND_TIMEOUT_MS} (a send must end well within its lease)`,
     );
   }
+  // The provider's bearer tokens (API clients) need all three; browser sign-in needs the issuer
+  // and a client id, and may come without bearer verification.
   const oidcSet = [env.OIDC_ISSUER, env.OIDC_AUDIENCE, env.OIDC_JWKS_URL].filter(Boolean).length;
-  if (oidcSet !== 0 && oidcSet !== 3) {
+  const browserOnlyOidc = oidcSet === 1 && env.OIDC_ISSUER !== undefined && env.OIDC_CLIENT_ID !== undefined;
+  if (oidcSet !== 0 && oidcSet !== 3 && !browserOnlyOidc) {
     throw new ConfigError('Invalid configuration: OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL must be set together');
   }
-  if (!env.AUTH_EMBEDDED && oidcSet === 0) {
-    throw new ConfigError('Invalid configuration: AUTH_EMBEDDED=false needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL (nobody could sign in)');
+  const browser = env.AUTH_BROWSER ?? (env.OIDC_CLIENT_ID ? 'oidc' : env.CAS_BASE_URL ? 'cas' : undefined);
+  if (browser === 'oidc' && (!env.OIDC_ISSUER || !env.OIDC_CLIENT_ID)) {
+    throw new ConfigError('Invalid configuration: AUTH_BROWSER=oidc needs OIDC_ISSUER and OIDC_CLIENT_ID');
+  }
+  if (browser === 'cas' && !env.CAS_BASE_URL) {
+    throw new ConfigError('Invalid configuration: AUTH_BROWSER=cas needs CAS_BASE_URL');
+  }
+  if (!env.AUTH_EMBEDDED && oidcSet !== 3 && !browser) {
+    throw new ConfigError(
+      'Invalid configuration: AUTH_EMBEDDED=false needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL, or a browser sign-in (OIDC_CLIENT_ID or CAS_BASE_URL) (nobody could sign in)',
+    );
+  }
+  if (durationSec(env.SESSION_IDLE_TIMEOUT) > durationSec(env.SESSION_ABSOLUTE_TIMEOUT)) {
+    throw new ConfigError(
+      `Invalid configuration: SESSION_IDLE_TIMEOUT=${env.SESSION_IDLE_TIMEOUT} is longer than SESSION_ABSOLUTE_TIMEOUT=${env.SESSION_ABSOLUTE_TIMEOUT}`,
+    );
   }
   return {
     ...env,
+    AUTH_BROWSER: browser,
     DATA_DIR: path.resolve(env.DATA_DIR),
     PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
   };

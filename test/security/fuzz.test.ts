@@ -602,6 +602,21 @@ const SPECS: Record<string, Spec> = {
   'GET /api/audit': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/audit/verify': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/audit/export': { as: OFFICE, params: () => ({}), body: 'none' },
+
+  'GET /api/auth/config': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/login': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/callback': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/cas/callback': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/auth/dev/people': { as: OFFICE, params: () => ({}), body: 'none' },
+  'POST /api/auth/dev/signin': {
+    as: OFFICE,
+    params: () => ({}),
+    body: 'required',
+    template: () => ({ personId: LIAISON }),
+    refused: () => refused('nobody of that id', OFFICE, {}, fc.constantFrom('p-nobody', 'P-LI-NA', ' p-li-na', 'p-li-na\u0000').map((personId) => ({ personId }))),
+  },
+  'GET /api/auth/session': { as: OFFICE, params: () => ({}), body: 'none' },
+  'POST /api/auth/signout': { as: OFFICE, params: () => ({}), body: 'none' },
 };
 
 /** Every kind of request for one endpoint. */

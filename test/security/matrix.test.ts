@@ -70,6 +70,8 @@ interface Plan {
   cases(p: Person): Promise<Case[]> | Case[];
   body?: () => unknown;
   query?: string;
+  /** What an allowed call answers when it is a redirect rather than a 2xx (sign-in's browser hops). */
+  redirects?: true;
 }
 
 let s: Stack;
@@ -238,6 +240,16 @@ const PLANS: Record<string, Plan> = {
   // Web UI (issue 9).
   'GET /api/me/work': none,
   'POST /api/notices/preview': { ...none, body: () => noticeBody('cs', { title: '矩阵测试：预览' }) },
+  'GET /api/auth/config': none,
+  // No identity provider in this stack: starting a sign-in goes to the web UI's dev sign-in page.
+  'GET /api/auth/login': { ...none, redirects: true },
+  // Without a sign-in under way (and no provider here), to the sign-in page with an error code.
+  'GET /api/auth/callback': { ...none, redirects: true, query: '?code=x&state=y' },
+  'GET /api/auth/cas/callback': { ...none, redirects: true, query: '?ticket=ST-1' },
+  'GET /api/auth/dev/people': none,
+  'POST /api/auth/dev/signin': { ...none, body: () => ({ personId: 'p-li-na' }) },
+  'GET /api/auth/session': none,
+  'POST /api/auth/signout': none,
 };
 
 function fill(pattern: string, params: Params): string {
@@ -253,8 +265,11 @@ function describeAnswer(res: Response): string {
 }
 
 /** Checks one answer against the expectation; returns a line describing a mismatch, or null. */
-function check(res: Response, expected: 'allowed' | number, who: string, ep: Endpoint, what: string): string | null {
+function check(res: Response, expected: 'allowed' | number, who: string, ep: Endpoint, what: string, plan?: Plan): string | null {
   const where = `${who} → ${ep.method} ${ep.path}${what ? ` on ${what}` : ''}`;
+  if (expected === 'allowed' && plan?.redirects) {
+    return res.status === 302 && typeof res.headers.location === 'string' ? null : `${where}: expected a 302 redirect, got ${describeAnswer(res)}`;
+  }
   if (expected === 'allowed') {
     return res.status >= 200 && res.status < 300 ? null : `${where}: expected 2xx, got ${describeAnswer(res)}`;
   }
@@ -278,7 +293,7 @@ describe('each endpoint answers each role exactly as the access table says', () 
     // Nobody: no token.
     for (const c of await plan.cases(people[0])) {
       const res = await call(s, ep.method, `${fill(ep.path, c.shared)}${plan.query ?? ''}`, { body: plan.body?.() });
-      const bad = check(res, expectedAnswer(ep, null, c.facts), 'nobody (no token)', ep, c.what);
+      const bad = check(res, expectedAnswer(ep, null, c.facts), 'nobody (no token)', ep, c.what, plan);
       if (bad) mismatches.push(bad);
     }
 
@@ -289,7 +304,7 @@ describe('each endpoint answers each role exactly as the access table says', () 
         const res = await call(s, ep.method, `${fill(ep.path, params)}${plan.query ?? ''}`, { as: p.id, body: plan.body?.() });
         if (expected === 'allowed') counts.allowed++;
         else counts.refused++;
-        const bad = check(res, expected, p.label, ep, c.what);
+        const bad = check(res, expected, p.label, ep, c.what, plan);
         if (bad) mismatches.push(bad);
       }
     });

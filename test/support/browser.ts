@@ -76,7 +76,8 @@ export async function signIn(page: Page, s: Stack, personId: string, name: strin
   const tokenBox = page.getByLabel('身份令牌（Bearer token）');
   await devButton.or(tokenBox).first().waitFor();
   if (await devButton.count()) {
-    await devButton.click();
+    // A person with several roles is listed under each: any of their buttons signs them in.
+    await devButton.first().click();
   } else {
     await tokenBox.fill(await s.tokens.sign(personId));
     await page.getByRole('button', { name: '登录', exact: true }).click();

@@ -14,6 +14,7 @@ import { importOrg, loadOrgFile } from '../../db/org';
 import { createApp } from '../../api/app';
 import { createTokenService, type OidcConfig, type TokenService } from '../../api/auth';
 import type { LimitsConfig } from '../../api/limits';
+import type { SignInConfig } from '../../api/session';
 import { createWorker } from '../../worker/worker';
 import { loadPolicy } from '../../config/files';
 import { createPrcCalendar } from '../../domain/calendar';
@@ -97,7 +98,15 @@ export const TEST_NOTIFICATIONS: NotificationConfig = {
 };
 
 export async function startStack(
-  opts: { policy?: Policy; orgFile?: string; oidc?: OidcConfig; notifications?: Partial<NotificationConfig>; limits?: LimitsConfig } = {},
+  opts: {
+    policy?: Policy;
+    orgFile?: string;
+    oidc?: OidcConfig;
+    notifications?: Partial<NotificationConfig>;
+    limits?: LimitsConfig;
+    /** Browser sign-in; by default the dev sign-in is on and no identity provider is configured. */
+    signIn?: Partial<SignInConfig>;
+  } = {},
 ): Promise<Stack> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   const codePath = process.env.TEMPORAL_TEST_BUNDLE;
@@ -157,6 +166,7 @@ export async function startStack(
     limits: opts.limits ?? { perPersonPerMinute: 1_000_000, authFailuresPer15Min: 1_000_000, corsOrigins: [] },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     evidenceMaxBytes: 64 * 1024,
+    signIn: { publicUrl, idleTimeoutSec: 1800, absoluteTimeoutSec: 8 * 3600, embedded: true, ...opts.signIn },
   });
 
   return {
