@@ -15,6 +15,7 @@ import { computeDeadline } from '../domain/deadlines';
 import { levelsFrom, currentStep, leadersAsked } from '../domain/escalation';
 import type { NoticeEvent } from '../domain/events';
 import type { NoticeActivities, NotifyRequest } from './types';
+import { storableJson } from '../domain/text';
 
 export interface ActivityDeps {
   db: Db;
@@ -25,7 +26,11 @@ export interface ActivityDeps {
 }
 
 export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps): NoticeActivities {
-  return {
+  const activities: NoticeActivities = {
+    async recordNotIssued({ state, event }) {
+      await activities.recordNoticeEvent({ state: storableJson(state), event: storableJson(event) });
+    },
+
     async recordNoticeEvent({ state, event }: { state: NoticeState; event: NoticeEvent }) {
       await db.tx(async (q) => {
         await q.query(
@@ -175,4 +180,5 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
       return { recipients: people.length };
     },
   };
+  return activities;
 }

@@ -13,6 +13,7 @@ import { outcomeRows, type ProposalState } from '../domain/accountability';
 import { renderProposalMessage } from '../notifications/render';
 import type { ProposalEvent } from '../domain/events';
 import type { PrepareProposalRequest, ProposalActivities, ProposalNotifyRequest } from './types';
+import { storableJson } from '../domain/text';
 
 export interface ProposalActivityDeps {
   db: Db;
@@ -21,7 +22,11 @@ export interface ProposalActivityDeps {
 }
 
 export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps): ProposalActivities {
-  return {
+  const activities: ProposalActivities = {
+    async recordProposalNotCreated({ state, event }) {
+      await activities.recordProposalEvent({ state: storableJson(state), event: storableJson(event) });
+    },
+
     async recordProposalEvent({ state, event }: { state: ProposalState; event: ProposalEvent }) {
       await db.tx(async (q) => {
         await q.query(
@@ -125,4 +130,5 @@ export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps
       return { id, attribution: await attributionAtFacts(db, req.unitId, factsAt, req.partiesConcerned) };
     },
   };
+  return activities;
 }

@@ -25,6 +25,11 @@ export interface NotifyRequest {
 export interface NoticeActivities {
   /** Writes the event into the timeline and the state into the notice's row; a retry is a no-op. */
   recordNoticeEvent(args: { state: NoticeState; event: NoticeEvent }): Promise<void>;
+  /**
+   * Records a notice whose first record failed for good as `not_issued`, with what cannot be
+   * stored in its text replaced (U+FFFD), so that the office sees it in the notice list.
+   */
+  recordNotIssued(args: { state: NoticeState; event: NoticeEvent }): Promise<void>;
   /** Delivers in-app messages; a retry delivers nothing twice. Returns how many recipients. */
   notify(req: NotifyRequest): Promise<{ recipients: number }>;
   /**
@@ -66,6 +71,8 @@ export interface PrepareProposalRequest {
 export interface ProposalActivities {
   /** Writes the event into the timeline and the state into the proposal's row; a retry is a no-op. */
   recordProposalEvent(args: { state: ProposalState; event: ProposalEvent }): Promise<void>;
+  /** Records a proposal whose first record failed for good as `not_created` (text made storable). */
+  recordProposalNotCreated(args: { state: ProposalState; event: ProposalEvent }): Promise<void>;
   /** Writes the closed proposal's outcome rows (per person and for the unit, per body) once. */
   recordProposalOutcome(args: { state: ProposalState }): Promise<{ rows: number }>;
   /** Delivers in-app messages about a proposal; a retry delivers nothing twice. */

@@ -32,6 +32,9 @@ import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
 import { workRoutes } from './work';
 
+import { queryText } from './schemas';
+import { createStuckWatch, systemRoutes, type StuckWatch } from './stuck';
+
 export interface AppDeps {
   db: Db;
   temporal: Client;
@@ -46,6 +49,8 @@ export interface AppDeps {
   limits?: LimitsConfig;
   /** Browser sign-in (README "Sign-in"); without it, no dev page and no identity provider. */
   signIn?: SignInConfig;
+  /** The scan for stuck activities (GET /api/system/stuck); one with the defaults when absent. */
+  stuck?: StuckWatch;
 }
 
 const pageQuery = z.strictObject({
@@ -177,7 +182,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   api.get('/org/people', async (req, res) => {
-    const q = z.strictObject({ unitId: z.string().max(64).optional() }).parse(req.query);
+    const q = z.strictObject({ unitId: queryText(64).optional() }).parse(req.query);
     const u = res.locals.user as CurrentUser;
     if (!can(u, 'org.read')) throw forbidden();
     // Contact details of another unit's people are for those who oversee all units.
@@ -221,6 +226,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   // The web UI's own reads: my work.
   api.use(workRoutes({ db: deps.db }));
+
+  api.use('/system', systemRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
 
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');

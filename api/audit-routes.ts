@@ -14,16 +14,17 @@ import type { Db } from '../db/client';
 import { AUDIT_LOCK, appendAudit, exportAudit, listAudit, verifyAudit } from '../db/audit';
 import { can, type Action, type CurrentUser } from './access';
 import { forbidden } from './errors';
+import { lineText } from './schemas';
 
 export interface AuditRouteDeps {
   db: Db;
   logger: Logger;
 }
 
-const id = z.string().trim().min(1).max(128);
+const id = lineText({ max: 128 });
 const listQuery = z.strictObject({
   actorId: id.optional(),
-  action: z.string().trim().min(1).max(256).optional(),
+  action: lineText({ max: 256 }).optional(),
   targetType: id.optional(),
   targetId: id.optional(),
   outcome: z.enum(['ok', 'refused', 'error']).optional(),

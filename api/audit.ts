@@ -18,6 +18,7 @@ import type { Db } from '../db/client';
 import { appendAuditTx, type AuditInput } from '../db/audit';
 import type { CurrentUser } from './access';
 import { HttpError } from './errors';
+import { storableText } from '../domain/text';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -34,8 +35,9 @@ function requestId(req: Request): string | null {
   return typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : null;
 }
 
+/** Untrusted text (path parameters, a token's claimed subject) as the audit trail can store it. */
 function clip(s: string, max = 128): string {
-  return s.length > max ? s.slice(0, max) : s;
+  return storableText(s.length > max ? s.slice(0, max) : s, 'line');
 }
 
 /**

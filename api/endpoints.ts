@@ -252,6 +252,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: { zh: '当前会话（人员、角色、CSRF 令牌）', en: 'the current session (person, roles, CSRF token)' },
   },
   { method: 'POST', path: '/api/auth/signout', action: 'authenticated', target: 'none', summary: { zh: '退出登录', en: 'sign out' } },
+
+  // Operations (issue 11)
+  {
+    method: 'GET',
+    path: '/api/system/stuck',
+    action: 'system.read',
+    target: 'none',
+    summary: { zh: '卡住的流程（活动反复失败）', en: 'stuck processes (an activity failing again and again)' },
+  },
 ];
 
 /** The roles that can be asked in an escalation (levels 1–5), and so may have escalations of their own. */

@@ -22,7 +22,8 @@ export class HttpError extends Error {
 export const notFound = (zh = '未找到', en = 'Not found') => new HttpError(404, zh, en);
 export const forbidden = (zh = '无权执行此操作', en = 'You are not allowed to do this') => new HttpError(403, zh, en);
 
-const RULE_STATUS: Record<string, number> = { invalid_state: 409, forbidden: 403, invalid_input: 422, not_found: 404 };
+// not_issued / not_created: the workflow could not record the first step (issue 11).
+const RULE_STATUS: Record<string, number> = { invalid_state: 409, forbidden: 403, invalid_input: 422, not_found: 404, not_issued: 422, not_created: 422 };
 
 /** Maps a refused workflow update (its validator threw a RuleViolation) to an HttpError. */
 export function fromWorkflowError(err: unknown): unknown {
@@ -51,7 +52,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   if (mapped instanceof ZodError) {
-    res.status(400).json({ error: '请求内容不符合要求 / The request is not valid', details: zodDetails(mapped) });
+    // The message names the fields, so that a person who reads only it knows what to correct.
+    const details = zodDetails(mapped);
+    const fields = [...new Set(details.map((d) => d.path || '(body)'))].slice(0, 5);
+    res.status(400).json({ error: `请求内容不符合要求：${fields.join('、')} / The request is not valid: ${fields.join(', ')}`, details });
     return;
   }
   // body-parser errors carry a status (400 bad JSON, 413 too large, 415 charset).

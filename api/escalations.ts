@@ -11,31 +11,35 @@ import type { Db } from '../db/client';
 import { getEscalation, listEscalations, type EscalationRow } from '../db/escalations';
 import { getTimeline } from '../db/notices';
 import { DECISIONS, CHAIN } from '../domain/escalation';
+import type { Policy } from '../domain/policy';
+import { checkDeadlineWithin } from '../domain/time-bounds';
 import { decideEscalationUpdate, noticeWorkflowId } from '../workflows/definitions';
 import { can, visibleUnits, type CurrentUser } from './access';
 import { notFound, HttpError } from './errors';
 import { user } from './http';
 import { withUpdateDeadline } from './updates';
+import { instant, optionalText, queryText } from './schemas';
 
 export interface EscalationRouteDeps {
   db: Db;
   temporal: Client;
   updateTimeoutMs: number;
+  policy: Pick<Policy, 'limits'>;
 }
 
 const listQuery = z.strictObject({
-  assignee: z.string().max(64).optional(),
+  assignee: queryText(64).optional(),
   status: z.enum(['active', 'awaiting_decision', 'supervising', 'ended']).optional(),
-  unitId: z.string().max(64).optional(),
-  noticeId: z.string().max(64).optional(),
+  unitId: queryText(64).optional(),
+  noticeId: queryText(64).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
 
 const decisionBody = z.strictObject({
   decision: z.enum(DECISIONS),
-  until: z.iso.datetime({ offset: true }).optional(),
-  comment: z.string().trim().max(5000).optional(),
+  until: instant.optional(),
+  comment: optionalText(5000).optional(),
 });
 
 const idParam = z.string().regex(/^([A-Z][A-Z0-9]{0,9}-)?\d{4}-\d{4,}-E\d+$/);
@@ -93,6 +97,7 @@ export function escalationRoutes(deps: EscalationRouteDeps): Router {
   r.post('/:id/decision', async (req, res) => {
     const row = await load(res, req.params.id);
     const body = decisionBody.parse(req.body);
+    if (body.until) checkDeadlineWithin(deps.policy, 'until', body.until, Date.now());
     const u = user(res);
     if (row.status === 'ended') throw new HttpError(409, '该督办事项已结束', 'This escalation has ended');
     await withUpdateDeadline(deps, () =>

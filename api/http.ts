@@ -9,6 +9,7 @@ import type { Db } from '../db/client';
 import { getEvidence, IdempotencyConflict, storeEvidence } from '../db/notices';
 import type { CurrentUser } from './access';
 import { HttpError, notFound } from './errors';
+import { idempotencyKey as idempotencyKeySchema } from './schemas';
 
 /** The signed-in person (set by the authentication middleware before any router runs). */
 export function user(res: Response): CurrentUser {
@@ -20,7 +21,7 @@ export function user(res: Response): CurrentUser {
 /** The request's `Idempotency-Key`, checked (400 when malformed); undefined when none was sent. */
 export function idempotencyKey(req: Request): string | undefined {
   const key = req.get('idempotency-key');
-  if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
+  if (key !== undefined && !idempotencyKeySchema.safeParse(key).success) {
     throw new HttpError(400, 'Idempotency-Key 须为 8–128 位字母、数字或 ._:-', 'Idempotency-Key must be 8–128 characters of letters, digits or ._:-');
   }
   return key;

@@ -6,7 +6,7 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { withUpdateDeadline, type RouteDeps } from './updates';
-import { instant, noticeId, text } from './schemas';
+import { instant, line, noticeId, optionalText, queryText, text } from './schemas';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { allocateNoticeId, getNotice, getTimeline, listNotices } from '../db/notices';
 import { getUnit } from '../db/org';
@@ -15,6 +15,7 @@ import type { Deadline } from '../domain/deadlines';
 import { explicitDeadline } from '../domain/explicit-deadline';
 import { accountabilityTiming, policyDeadline, reminderOffsetsMs } from '../domain/policy';
 import { durationMs, parseDuration } from '../domain/duration';
+import { checkDeadlineWithin } from '../domain/time-bounds';
 import {
   acknowledgeUpdate,
   decideExtensionUpdate,
@@ -32,18 +33,18 @@ import { decodeEvidence, idempotencyKey, requestDigest, sendEvidence, storeEvide
 
 
 export const createNoticeBody = z.strictObject({
-  unitId: text(64),
-  title: text(200),
+  unitId: line(64),
+  title: line(200),
   category: z.enum(CATEGORIES),
   severity: z.enum(SEVERITY_LEVELS),
   description: text(20000),
-  assets: z.array(text(500)).max(100).optional(),
+  assets: z.array(line(500)).max(100).optional(),
   acknowledgeBy: instant.optional(),
   rectifyBy: instant.optional(),
 });
 
 const listQuery = z.strictObject({
-  unitId: z.string().max(64).optional(),
+  unitId: queryText(64).optional(),
   status: z.enum(NOTICE_STATUSES).optional(),
   severity: z.enum(SEVERITY_LEVELS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
@@ -53,7 +54,7 @@ const listQuery = z.strictObject({
 });
 
 const evidenceItem = z.strictObject({
-  name: text(255),
+  name: line(255),
   mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a media type such as application/pdf').default('application/octet-stream'),
   contentBase64: z.base64().min(1),
 });
@@ -66,7 +67,7 @@ const rectificationBody = z.strictObject({
 
 const reviewBody = z.strictObject({
   decision: z.enum(['accept', 'reject']),
-  comment: z.string().trim().max(5000).optional(),
+  comment: optionalText(5000).optional(),
   rectifyBy: instant.optional(),
 });
 
@@ -74,7 +75,7 @@ const withdrawBody = z.strictObject({ reason: text(5000) });
 const extensionBody = z.strictObject({ until: instant, reason: text(5000) });
 const extensionDecisionBody = z.strictObject({
   decision: z.enum(['approve', 'deny']),
-  comment: z.string().trim().max(5000).optional(),
+  comment: optionalText(5000).optional(),
 });
 const noticeIdParam = noticeId;
 
@@ -139,6 +140,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
       : policyDeadline(deps.policy, body.severity, 'rectify', now, deps.calendar);
     for (const [name, d] of [['acknowledgeBy', acknowledgeBy], ['rectifyBy', rectifyBy]] as const) {
       if (Date.parse(d.at) <= now.getTime()) throw new HttpError(422, `${name} 必须晚于当前时间`, `${name} must be in the future`);
+      checkDeadlineWithin(deps.policy, name, d.at, now.getTime());
     }
     if (Date.parse(acknowledgeBy.at) > Date.parse(rectifyBy.at)) {
       throw new HttpError(422, '签收期限不能晚于整改期限', 'The acknowledgement deadline cannot be after the rectification deadline');
@@ -271,6 +273,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
   r.post('/:id/review', async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.review');
     const body = reviewBody.parse(req.body);
+    if (body.rectifyBy) checkDeadlineWithin(deps.policy, 'rectifyBy', body.rectifyBy, Date.now());
     await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(reviewUpdate, { args: [{ actor: actorFor(user(res), 'office'), review: body }] }));
     await respondWithNotice(res, found.state.id);
   });
@@ -285,6 +288,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
   r.post('/:id/extension-requests', async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.requestExtension');
     const body = extensionBody.parse(req.body);
+    checkDeadlineWithin(deps.policy, 'until', body.until, Date.now());
     const requestId = `x${found.state.extensions.length + 1}`;
     const state = await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(requestExtensionUpdate, {
       args: [{ actor: actorFor(user(res), 'unit'), request: { id: requestId, until: body.until, reason: body.reason } }],
@@ -295,6 +299,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
 
   r.post('/:id/extension-requests/:rid/decision', async (req, res) => {
     const found = await loadVisible(res, req.params.id, 'notice.decideExtension');
+    if (!/^x\d{1,6}$/.test(req.params.rid)) throw notFound('找不到该延期申请', 'No such extension request');
     const body = extensionDecisionBody.parse(req.body);
     await withUpdateDeadline(deps, () => handle(found.state.id).executeUpdate(decideExtensionUpdate, {
       args: [{ actor: actorFor(user(res), 'office'), decision: { requestId: req.params.rid, ...body } }],

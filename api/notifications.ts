@@ -33,12 +33,13 @@ import { notificationSettings } from '../notifications/settings';
 import { can, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
 import { user } from './http';
+import { lineText, queryText } from './schemas';
 
 export interface NotificationRouteDeps {
   db: Db;
 }
 
-const idText = z.string().max(64);
+const idText = queryText(64);
 
 const listQuery = z.strictObject({
   status: z.enum(OUTBOX_STATUSES).optional(),
@@ -59,8 +60,8 @@ const robotParams = z.strictObject({
 });
 
 const robotBody = z.strictObject({
-  webhookUrl: z.url({ protocol: /^https?$/ }).max(2000),
-  secret: z.string().min(1).max(500).nullable().optional(),
+  webhookUrl: lineText({ max: 2000, trim: false }).pipe(z.url({ protocol: /^https?$/ })),
+  secret: lineText({ max: 500, trim: false }).nullable().optional(),
   enabled: z.boolean().default(true),
 });
 

@@ -11,7 +11,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { withUpdateDeadline, type RouteDeps } from './updates';
-import { instant, noticeId, text } from './schemas';
+import { instant, line, noticeId, optionalText, queryText, text } from './schemas';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { getNotice } from '../db/notices';
 import { getPeople, getUnit, getUnitRoleHolders } from '../db/org';
@@ -44,6 +44,7 @@ import {
 import { computeDeadline, type Deadline } from '../domain/deadlines';
 import { ID_PATTERN } from '../domain/org';
 import { accountabilityTiming } from '../domain/policy';
+import { checkFactsWithin } from '../domain/time-bounds';
 import {
   proposalApproveUpdate,
   proposalCreatedUpdate,
@@ -63,9 +64,9 @@ const proposalIdParam = z.string().regex(PROPOSAL_ID_PATTERN);
 
 /** Evidence: a file already stored (e.g. from a notice's rectification report), or a small upload. */
 const evidenceItem = z.union([
-  z.strictObject({ name: text(255), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }),
+  z.strictObject({ name: line(255), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }),
   z.strictObject({
-    name: text(255),
+    name: line(255),
     mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a media type such as application/pdf').default('application/octet-stream'),
     contentBase64: z.base64().min(1),
   }),
@@ -73,7 +74,7 @@ const evidenceItem = z.union([
 type EvidenceItem = z.output<typeof evidenceItem>;
 
 const createBody = z.strictObject({
-  unitId: text(64),
+  unitId: line(64),
   trigger: z.enum(TRIGGERS),
   facts: text(20000),
   factsAt: instant,
@@ -82,7 +83,7 @@ const createBody = z.strictObject({
   partiesConcerned: z.array(personId).max(50).optional(),
 });
 
-const reason = z.string().trim().max(5000);
+const reason = optionalText(5000);
 
 const editBody = z.strictObject({
   trigger: z.enum(TRIGGERS).optional(),
@@ -120,7 +121,7 @@ const decisionBody = z.strictObject({
 
 const listQuery = z.strictObject({
   status: z.enum(PROPOSAL_STATUSES).optional(),
-  unitId: z.string().max(64).optional(),
+  unitId: queryText(64).optional(),
   trigger: z.enum(TRIGGERS).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
@@ -145,8 +146,8 @@ export function proposalRoutes(deps: RouteDeps): Router {
     const found = await getProposal(db, id.data);
     if (!found || !can(user(res), 'proposal.read')) throw notFound(...NOT_FOUND);
     if (action !== 'proposal.read' && !can(user(res), action)) throw forbidden();
-    if (action !== 'proposal.read' && found.state.status === 'closed') {
-      const s = PROPOSAL_STATUS_LABELS.closed;
+    if (action !== 'proposal.read' && (found.state.status === 'closed' || found.state.status === 'not_created')) {
+      const s = PROPOSAL_STATUS_LABELS[found.state.status];
       throw new HttpError(409, `该问责建议${s.zh}，不能再办理`, `The proposal is ${s.en}; nothing more can be done`);
     }
     return found;
@@ -245,6 +246,7 @@ export function proposalRoutes(deps: RouteDeps): Router {
     const u = user(res);
     if (!can(u, 'proposal.create')) throw forbidden('只有领导小组办公室可以提出问责建议', 'Only the office can propose accountability');
     const body = createBody.parse(req.body);
+    checkFactsWithin(deps.policy, 'factsAt', body.factsAt, Date.now());
     const unit = await getUnit(db, body.unitId);
     if (!unit) throw unprocessable(`单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
     const parties = body.partiesConcerned ?? [];

@@ -18,6 +18,7 @@ import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
 import { signInConfig } from './signin';
 import { createApp } from '../api/app';
+import { createStuckWatch } from '../api/stuck';
 import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';
 import { waitForNamespace } from '../worker/temporal';
@@ -130,9 +131,18 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     embeddedTtl: env.TOKEN_TTL,
     oidc: oidcConfig(env),
   });
+  // Stuck activities are scanned for (and logged once) in the background as well as on request.
+  const stuck = createStuckWatch({
+    temporal: client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    logger: log,
+    config: { threshold: env.STUCK_ACTIVITY_FAILURES, maxScan: env.STUCK_SCAN_MAX },
+  });
+  stuck.start(env.STUCK_SCAN_INTERVAL_MS);
   const app = createApp({
     db,
     temporal: client,
+    stuck,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     policy: rules.policy,
     calendar: rules.calendar,
@@ -157,6 +167,7 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     server,
     client,
     async stop() {
+      stuck.stop();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await connection.close();

@@ -86,6 +86,11 @@ export const envSchema = z.object({
   NOTIFY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86400000).default(1800000),
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   NOTIFY_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+  // Stuck processes (issue 11): an activity that has failed more than this many times is listed
+  // by GET /api/system/stuck and logged once; the scan describes at most STUCK_SCAN_MAX workflows.
+  STUCK_ACTIVITY_FAILURES: z.coerce.number().int().min(1).max(10000).default(5),
+  STUCK_SCAN_MAX: z.coerce.number().int().min(1).max(100000).default(500),
+  STUCK_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).max(86400000).default(60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

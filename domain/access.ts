@@ -39,7 +39,8 @@ export type Action =
   | 'audit.export'
   | 'notification.read'
   | 'notification.retry'
-  | 'notification.configure';
+  | 'notification.configure'
+  | 'system.read';
 
 export type Scope = 'all' | 'own_unit' | 'supervised';
 
@@ -109,6 +110,8 @@ export const POLICY: Record<Action, Grant[]> = {
   // The audit trail (Art. 10): the office and the inspection and audit offices, nobody else.
   'audit.read': AUDITORS,
   'audit.export': AUDITORS,
+  // Operations (issue 11): processes stuck on a failing activity are the office's to see and chase.
+  'system.read': [{ role: 'office', scope: 'all' }],
   // The directory (units, people) is for everyone in the organisation; contact details of other
   // units' people only for those who see all units (api/app.ts).
   'org.read': [

@@ -9,7 +9,7 @@
  * awaiting_approval → returned 已退回 (editable again, like a draft).
  */
 import type { Deadline } from './deadlines';
-import { RuleViolation } from './notice';
+import { RuleViolation, type NotRecorded } from './notice';
 import { explicitDeadline } from './explicit-deadline';
 import {
   BODIES,
@@ -160,6 +160,8 @@ export interface ProposalState extends Omit<ProposalInput, 'createdBy'> {
   decisions: Partial<Record<Body, Decision>>;
   outcome?: ProposalOutcome;
   closedAt?: string;
+  /** Why the proposal was not created (status not_created): its first record could never be written. */
+  notRecorded?: NotRecorded;
   createdBy: string;
   /** Keys of reminders already sent. */
   remindersSent: string[];

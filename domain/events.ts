@@ -20,7 +20,8 @@ export type NoticeEventType =
   | 'escalation_timed_out'
   | 'escalation_decided'
   | 'supervision_lapsed'
-  | 'escalation_ended';
+  | 'escalation_ended'
+  | 'not_issued';
 
 export interface NoticeEvent {
   /** Position in the notice's timeline; with the notice id, the idempotency key of the record. */
@@ -39,7 +40,8 @@ export type ProposalEventType =
   | 'approved'
   | 'decided'
   | 'closed'
-  | 'reminder_sent';
+  | 'reminder_sent'
+  | 'not_created';
 
 export interface ProposalEvent {
   /** Position in the proposal's timeline; with the proposal id, the idempotency key of the record. */

@@ -92,8 +92,11 @@ export type Category = (typeof CATEGORIES)[number];
 export const SEVERITY_LEVELS = ['critical', 'high', 'medium', 'low'] as const;
 export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
 
-/** issued 待签收 → rectifying 整改中 → under_review 待审核 → closed 已办结; or withdrawn 已撤回. */
-export const NOTICE_STATUSES = ['issued', 'rectifying', 'under_review', 'closed', 'withdrawn'] as const;
+/**
+ * issued 待签收 → rectifying 整改中 → under_review 待审核 → closed 已办结; or withdrawn 已撤回.
+ * not_issued 未能下发: the notice's first record could never be written (issue 11), so it was never issued.
+ */
+export const NOTICE_STATUSES = ['issued', 'rectifying', 'under_review', 'closed', 'withdrawn', 'not_issued'] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
 export const CATEGORY_LABELS: Record<Category, Label> = {
@@ -123,6 +126,7 @@ export const STATUS_LABELS: Record<NoticeStatus, { zh: string; en: string }> = {
   under_review: { zh: '待审核', en: 'under review' },
   closed: { zh: '已办结', en: 'closed' },
   withdrawn: { zh: '已撤回', en: 'withdrawn' },
+  not_issued: { zh: '未能下发', en: 'not issued' },
 };
 
 // ---- Escalation up the leadership chain (Art. 3, 6, 7: 逐级倒查) ----
@@ -256,7 +260,8 @@ export const BODY_LABELS: Record<Body, { zh: string; en: string }> = {
   discipline_committee: { zh: '纪委', en: 'Discipline Committee' },
 };
 
-export const PROPOSAL_STATUSES = ['draft', 'awaiting_approval', 'returned', 'submitted', 'closed'] as const;
+/** not_created 未能创建: the proposal's first record could never be written (issue 11). */
+export const PROPOSAL_STATUSES = ['draft', 'awaiting_approval', 'returned', 'submitted', 'closed', 'not_created'] as const;
 export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 
 export const PROPOSAL_STATUS_LABELS: Record<ProposalStatus, { zh: string; en: string }> = {
@@ -265,6 +270,7 @@ export const PROPOSAL_STATUS_LABELS: Record<ProposalStatus, { zh: string; en: st
   returned: { zh: '已退回', en: 'returned' },
   submitted: { zh: '已提交党委和纪委', en: 'submitted to the Party Committee and the Discipline Committee' },
   closed: { zh: '已办结', en: 'closed' },
+  not_created: { zh: '未能创建', en: 'not created' },
 };
 
 export const PROPOSAL_DECISIONS = ['accepted', 'modified', 'declined'] as const;

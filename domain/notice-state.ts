@@ -9,6 +9,15 @@ import type { Actor } from './rules';
 
 export type OverdueKind = 'acknowledge' | 'rectify';
 
+/** A process whose first record could never be written (issue 11): when, and why. */
+export interface NotRecorded {
+  at: string;
+  zh: string;
+  en: string;
+  /** The database's or validator's own message, for the operators. */
+  error: string;
+}
+
 export interface EvidenceItem {
   name: string;
   sha256: string;
@@ -93,6 +102,8 @@ export interface NoticeState {
   remindersSent: string[];
   closedAt?: string;
   withdrawal?: { by: string; at: string; reason: string };
+  /** Why the notice was not issued (status not_issued): its first record could never be written. */
+  notRecorded?: NotRecorded;
   reminders: ReminderPlan;
   maxExtensions: number;
   /** Escalations up the leadership chain, oldest first; at most the last one is active. */

@@ -50,7 +50,7 @@ export function initialState(input: NoticeInput): NoticeState {
 }
 
 export function isTerminal(status: NoticeStatus): boolean {
-  return status === 'closed' || status === 'withdrawn';
+  return status === 'closed' || status === 'withdrawn' || status === 'not_issued';
 }
 
 function requireCapacity(actor: Actor, capacity: Actor['capacity'], zh: string, en: string): void {

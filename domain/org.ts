@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { UNIT_KINDS, type Role, type UniversityRole, type UnitRole } from './glossary';
+import { lineText, textProblem } from './text';
 
 // Roles, unit kinds and their labels live in the glossary; re-exported for existing importers.
 export {
@@ -52,8 +53,7 @@ const listRole = z
   .transform((v) => v ?? []);
 
 /** Optional free text; `null`, absent and blank all mean "none". */
-const optionalText = z
-  .string()
+const optionalText = lineText({ max: 500, min: 0 })
   .nullish()
   .transform((v) => (v == null || v.trim() === '' ? null : v.trim()));
 
@@ -69,7 +69,7 @@ const universitySchema = z.strictObject({
 
 const personSchema = z.strictObject({
   id: idSchema,
-  name: z.string().trim().min(1, 'name must not be empty'),
+  name: lineText({ max: 200 }),
   email: z.email('not a valid email address').nullish().transform((v) => v ?? null),
   phone: z
     .string({
@@ -79,16 +79,21 @@ const personSchema = z.strictObject({
           : `expected a string, got ${describeInput(iss.input)}`,
     })
     .trim()
+    .max(64)
+    .superRefine((v, ctx) => {
+      const p = textProblem(v, 'line');
+      if (p) ctx.addIssue({ code: 'custom', message: `${p.zh} / ${p.en}` });
+    })
     .nullish()
     .transform((v) => (v ? v : null)),
   locale: z.enum(LOCALES, { error: () => `locale must be one of ${LOCALES.join(', ')}` }).default('zh-CN'),
   /** 工号: what the university's identity provider names the person by (see OIDC_PERSON_MATCH). */
-  staffNo: z.string().trim().min(1).max(64).nullish().transform((v) => v ?? null),
+  staffNo: lineText({ max: 64 }).nullish().transform((v) => v ?? null),
 });
 
 const unitSchema = z.strictObject({
   id: idSchema,
-  name: z.string().trim().min(1, 'name must not be empty'),
+  name: lineText({ max: 200 }),
   nameEn: optionalText,
   kind: z.enum(UNIT_KINDS, { error: () => `kind must be one of ${UNIT_KINDS.join(', ')}` }),
   supervisingLeader: singleRole,

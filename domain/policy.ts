@@ -108,6 +108,18 @@ export const accountabilityPolicySchema = z
 
 export const DEFAULT_ACCOUNTABILITY_POLICY = { approveWithin: 'P3D', decideWithin: 'P10D', workingDays: true, reminders: ['P1D'] };
 
+/**
+ * How far from now a time given by a person may lie (issue 11): deadlines, extensions and
+ * supervision dates at most `maxDeadlineAhead` ahead; the time of an accountability proposal's facts
+ * at most `maxFactsAgo` back. Anything outside is refused with 422 naming the allowed range.
+ */
+export const timeLimitsSchema = z.strictObject({
+  maxDeadlineAhead: positiveIsoDuration.default('P365D'),
+  maxFactsAgo: positiveIsoDuration.default('P3650D'),
+});
+
+export const DEFAULT_TIME_LIMITS = { maxDeadlineAhead: 'P365D', maxFactsAgo: 'P3650D' };
+
 export const severityPolicySchema = z.strictObject({
   acknowledge: windowPolicySchema,
   rectify: windowPolicySchema,
@@ -132,6 +144,8 @@ export const policySchema = z.strictObject({
   }),
   /** Optional, so that policy files written before proposals existed still parse. */
   accountability: accountabilityPolicySchema.default(DEFAULT_ACCOUNTABILITY_POLICY),
+  /** Plausible windows for times people give (domain/time-bounds.ts); optional, with these defaults. */
+  limits: timeLimitsSchema.default(DEFAULT_TIME_LIMITS),
 });
 
 export type Policy = z.output<typeof policySchema>;

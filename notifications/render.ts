@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import type { MessageContext, MessageKind, ProposalMessageContext, ProposalMessageKind, RenderedMessage } from '../domain/messages';
 import { DEFAULT_TIME_ZONE, formatLocalTime } from '../domain/time';
+import { storableText } from '../domain/text';
 
 export const TEMPLATES_DIR = path.join(__dirname, 'templates');
 export const TEMPLATE_LOCALES = ['zh-CN', 'en'] as const;
@@ -234,7 +235,9 @@ function run(nodes: Node[], values: Values, lt: LocaleTemplates, timeZone: strin
             v = lt.labels[f.arg!]?.[str(v)] ?? str(v);
           }
         }
-        out += str(v);
+        // A variable's value is text from people (titles, comments, reasons): what could not be
+        // stored or sent (NUL, unpaired surrogates, control characters) never reaches a message.
+        out += storableText(str(v));
         break;
       }
     }

@@ -32,6 +32,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__TEMPORAL_TEST_DIR__ = dir;
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: [require.resolve('../workflows/interceptors')],
     logger: { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined },
   });
   const codePath = path.join(dir, 'workflow-bundle.js');

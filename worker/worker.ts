@@ -4,6 +4,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createNoticeActivities } from '../activities/notices';
 import { createProposalActivities } from '../activities/proposals';
+import { classifyingFailures } from '../activities/failures';
 import type { Db } from '../db/client';
 import type { WorkCalendar } from '../domain/calendar';
 
@@ -25,11 +26,12 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
-    activities: {
+      : { workflowsPath: require.resolve('../workflows'), interceptors: { workflowModules: [require.resolve('../workflows/interceptors')] } }),
+    // Errors no retry can cure (bad data, broken constraints, invalid input) become non-retryable.
+    activities: classifyingFailures({
       ...createNoticeActivities({ db: deps.db, publicUrl: deps.publicUrl, calendar: deps.calendar }),
       ...createProposalActivities({ db: deps.db, publicUrl: deps.publicUrl }),
-    },
+    }),
     // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
     shutdownGraceTime: '10 seconds',
   });

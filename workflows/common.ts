@@ -1,12 +1,45 @@
 /** What the workflows share: turning domain refusals into update failures, and activity options. */
-import { ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
-import { RuleViolation } from '../domain/notice';
+import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+import { RuleViolation, type NotRecorded } from '../domain/notice';
 
-/** Options of the record and notify activities: an outage must delay a record, never lose it. */
+/**
+ * Options of the record and notify activities: an outage must delay a record, not lose it — but
+ * nothing retries for ever. Errors no retry can cure are non-retryable (activities/failures.ts) and
+ * fail at once. Retryable ones (connection lost, timeouts, serialization failures) back off from 1 s
+ * doubling to one attempt a minute, for at most 24 hours: long enough to restore a database over a
+ * night, and after the 5th attempt (about half a minute) the activity is listed by
+ * GET /api/system/stuck and logged. When the bound is reached the activity fails like a
+ * non-retryable one (README, Operations).
+ */
 export const RECORD_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
+
+/** The patch guarding the path a workflow takes when its first record fails for good. */
+export const NOT_RECORDED_PATCH = 'not-recorded-on-failed-first-record';
+
+/**
+ * Why a first record failed for good, as the office reads it: the activity's failure (non-retryable,
+ * or its retry bound reached) with the database's or validator's message.
+ */
+export function notRecorded(err: ActivityFailure, at: string, what: { zh: string; en: string }): NotRecorded {
+  const cause = err.cause?.message ?? err.message;
+  return {
+    at,
+    zh: `${what.zh}未能记录（数据无法保存），流程已结束：${cause}`,
+    en: `The ${what.en} could not be recorded (its data cannot be stored), so its process ended: ${cause}`,
+    error: cause,
+  };
+}
+
+/** The update failure a caller waiting for the first record gets when it failed for good. */
+export function notRecordedFailure(type: 'not_issued' | 'not_created', r: NotRecorded): ApplicationFailure {
+  return ApplicationFailure.create({ type, message: r.en, nonRetryable: true, details: [{ zh: r.zh, en: r.en }] });
+}
+
+export { ActivityFailure };
 
 /** Runs an update validator's check; a RuleViolation becomes a failure typed with the rule's code. */
 export function validate(check: () => unknown): void {

@@ -12,6 +12,7 @@ import {
   upsertSearchAttributes,
   allHandlersFinished,
   ParentClosePolicy,
+  patched,
   startChild,
 } from '@temporalio/workflow';
 import type { NoticeActivities, NotifyRequest, ProposalActivities } from '../activities/types';
@@ -71,7 +72,7 @@ import {
   submitRectificationUpdate,
   withdrawUpdate,
 } from './definitions';
-import { RECORD_ACTIVITY_OPTIONS, validate } from './common';
+import { ActivityFailure, NOT_RECORDED_PATCH, notRecorded, notRecordedFailure, RECORD_ACTIVITY_OPTIONS, validate } from './common';
 import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes';
 import { proposalWorkflow } from './proposal';
 import { proposalWorkflowId } from './proposal-definitions';
@@ -123,7 +124,8 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
   setHandler(stateQuery, () => state);
 
   setHandler(issuedUpdate, async () => {
-    await condition(() => issuedRecorded);
+    await condition(() => issuedRecorded || state.notRecorded !== undefined);
+    if (state.notRecorded) throw notRecordedFailure('not_issued', state.notRecorded);
     return state;
   });
 
@@ -438,10 +440,27 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     },
   );
 
-  await record('issued', input.issuedBy, {
-    acknowledgeBy: state.acknowledgeBy,
-    rectifyBy: state.rectifyBy,
-  });
+  try {
+    await record('issued', input.issuedBy, {
+      acknowledgeBy: state.acknowledgeBy,
+      rectifyBy: state.rectifyBy,
+    });
+  } catch (err) {
+    // The first record failed for good (data the database refuses, or the retry bound reached):
+    // the notice ends as not issued, recorded for the office, instead of a workflow that fails
+    // unseen. Histories from before this path existed replay as they ran (they failed here).
+    if (!(err instanceof ActivityFailure) || !patched(NOT_RECORDED_PATCH)) throw err;
+    state.status = 'not_issued';
+    state.notRecorded = notRecorded(err, nowIso(), { zh: '整改通知', en: 'notice' });
+    state.version += 1;
+    upsertSearchAttributes([{ key: SA_STATUS, value: state.status }]);
+    await acts.recordNotIssued({
+      state: JSON.parse(JSON.stringify(state)) as NoticeState,
+      event: { seq: state.version, type: 'not_issued', actorId: SYSTEM_ACTOR.id, at: state.notRecorded.at, data: { reason: state.notRecorded.en, error: state.notRecorded.error } },
+    });
+    await condition(allHandlersFinished);
+    return state;
+  }
   issuedRecorded = true;
   await notify('new_notice', unitContacts(), { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
 

@@ -11,6 +11,7 @@ import {
   allHandlersFinished,
   condition,
   proxyActivities,
+  patched,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -50,7 +51,7 @@ import {
   proposalReturnUpdate,
   proposalStateQuery,
 } from './proposal-definitions';
-import { RECORD_ACTIVITY_OPTIONS, validate } from './common';
+import { ActivityFailure, NOT_RECORDED_PATCH, notRecorded, notRecordedFailure, RECORD_ACTIVITY_OPTIONS, validate } from './common';
 import { SA_STATUS, SA_UNIT } from './search-attributes';
 
 const acts = proxyActivities<ProposalActivities>(RECORD_ACTIVITY_OPTIONS);
@@ -86,7 +87,8 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
   setHandler(proposalStateQuery, () => state);
 
   setHandler(proposalCreatedUpdate, async () => {
-    await condition(() => createdRecorded);
+    await condition(() => createdRecorded || state.notRecorded !== undefined);
+    if (state.notRecorded) throw notRecordedFailure('not_created', state.notRecorded);
     return state;
   });
 
@@ -165,7 +167,23 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
     { key: SA_UNIT, value: state.unitId },
     { key: SA_STATUS, value: state.status },
   ]);
-  await record('created', input.createdBy, { origin: state.origin, trigger: state.trigger, factsAt: state.factsAt });
+  try {
+    await record('created', input.createdBy, { origin: state.origin, trigger: state.trigger, factsAt: state.factsAt });
+  } catch (err) {
+    // As for notices: a first record that failed for good ends the proposal as not created,
+    // recorded for the office; older histories replay as they ran.
+    if (!(err instanceof ActivityFailure) || !patched(NOT_RECORDED_PATCH)) throw err;
+    state.status = 'not_created';
+    state.notRecorded = notRecorded(err, nowIso(), { zh: '问责建议', en: 'accountability proposal' });
+    state.version += 1;
+    upsertSearchAttributes([{ key: SA_STATUS, value: state.status }]);
+    await acts.recordProposalNotCreated({
+      state: JSON.parse(JSON.stringify(state)) as ProposalState,
+      event: { seq: state.version, type: 'not_created', actorId: PROPOSAL_SYSTEM_ACTOR.id, at: state.notRecorded.at, data: { reason: state.notRecorded.en, error: state.notRecorded.error } },
+    });
+    await condition(allHandlersFinished);
+    return state;
+  }
   createdRecorded = true;
   if (state.origin.kind === 'escalation') {
     await notify('proposal_drafted', OFFICE, { noticeId: state.origin.noticeId, level: state.origin.level });

@@ -6,7 +6,10 @@
  * answer is a 4xx with a JSON `error` (a GET may answer 2xx: it reads), never a 5xx; and after each
  * endpoint's run the database (every table; of the audit trail, everything but the refusals it
  * records) and the histories of the workflows are exactly as before — a refused request writes
- * nothing.
+ * nothing. Strings come from the whole of Unicode, and every string field of every body, every
+ * query value and path parameter is also tried with a character no text accepts (NUL, an unpaired
+ * surrogate, a C0 or C1 control); after each endpoint's run no workflow of the stack is left running
+ * with a failing activity (issue 11: bad input must never become a process retrying for ever).
  *
  * Seeded and reproducible: a failing property prints its seed and path; the whole run's seed is
  * FUZZ_SEED (printed on failure), e.g. `FUZZ_SEED=42 npm test -- test/security/fuzz.test.ts`.
@@ -17,6 +20,7 @@ import type { Response } from 'supertest';
 import { ENDPOINTS, type Endpoint } from '../../api/endpoints';
 import { putRobot } from '../../notifications/robots';
 import { startStack, type Stack } from '../support/stack';
+import { runningWithFailingActivity } from '../support/failing';
 import {
   call,
   CYBER_LEADER,
@@ -167,7 +171,39 @@ const unknownKey = fc
   .filter((k) => !KNOWN_KEYS.has(k));
 
 const json = fc.jsonValue({ maxDepth: 3 });
-const unicode = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('\u0000', '\u202e', '😀'.repeat(50), '\ud800'));
+
+/**
+ * Characters no text field accepts (domain/text.ts): NUL, unpaired surrogates, C0 controls other
+ * than tab and line breaks, DEL, C1 controls. A string with one of them in it, anywhere, among any
+ * code points of the whole of Unicode.
+ */
+const BAD_CHARS = ['\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\u0001', '\u0008', '\u000b', '\u000c', '\u001b', '\u001f', '\u007f', '\u0080', '\u0085', '\u009f'];
+const anyUnicode = fc.string({ unit: 'binary', maxLength: 30 });
+const poisoned = fc
+  .tuple(anyUnicode, fc.oneof(fc.constantFrom(...BAD_CHARS), fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))), anyUnicode)
+  .map(([a, bad, b]) => `${a}${bad}${b}`);
+const unicode = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  anyUnicode,
+  poisoned,
+  fc.constantFrom('\u0000', '\u202e', '😀'.repeat(50), '\ud800', '\udc00x', 'a\u0085b', '\u2028'),
+);
+
+/** The paths of every string in a JSON value (a body template), e.g. ['evidence', 0, 'name']. */
+function stringPaths(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
+  if (typeof v === 'string') return [at];
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringPaths(x, [...at, i]));
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => stringPaths(x, [...at, k]));
+  return [];
+}
+
+function replaceAt(v: unknown, path: Array<string | number>, value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (Array.isArray(v)) return v.map((x, i) => (i === head ? replaceAt(x, rest, value) : x));
+  const o = v as Record<string, unknown>;
+  return { ...o, [head]: replaceAt(o[head], rest, value) };
+}
 const wrongTyped = (v: unknown) => {
   const all = [
     fc.constant(null),
@@ -206,6 +242,13 @@ function junkBodies(template?: Record<string, unknown>): fc.Arbitrary<Req> {
     if (strings.length > 0) {
       // A huge field (past the body limit, or past the field's).
       arbs.push(fc.tuple(fc.constantFrom(...strings), huge).map(([k, v]) => ({ kind: `huge ${k}`, as: null, body: { ...template, [k]: v } })));
+    }
+    const paths = stringPaths(template);
+    if (paths.length > 0) {
+      // Any string of the body, at any depth, with a character no field accepts.
+      arbs.push(
+        fc.tuple(fc.constantFrom(...paths), poisoned).map(([p, v]) => ({ kind: `bad text in ${p.join('.')}`, as: null, body: replaceAt(template, p, v) })),
+      );
     }
     arbs.push(
       // One field of the wrong type.
@@ -254,6 +297,7 @@ function unreadableBodies(template?: Record<string, unknown>): fc.Arbitrary<Req>
 const queryValue = fc.oneof(
   fc.string({ maxLength: 20 }),
   unicode,
+  poisoned,
   fc.constantFrom('-1', '0', '1e3', '1.5', 'NaN', 'Infinity', '99999999999999999999', 'true', 'null', 'me', '', 'x'.repeat(5000)),
 );
 const queryKey = fc.oneof(fc.constantFrom('page', 'pageSize', 'unitId', 'status', 'severity', 'overdue', 'assignee', 'noticeId', 'unread', 'anchor', 'from', 'to', 'outcome', 'scope', '__proto__', 'constructor'), fc.string({ maxLength: 12 }));
@@ -276,6 +320,7 @@ const oddParam = fc
   .oneof(
     fc.string({ maxLength: 30 }),
     fc.string({ unit: 'grapheme', maxLength: 10 }),
+    poisoned,
     fc.constantFrom('..', '../..', '%2e%2e', '\u0000', ' ', 'null', 'undefined', '-1', '0', '1.5', '9'.repeat(400), 'x'.repeat(3000), 'P2026-0001', '2026-0001', 'x0'),
   )
   .filter((v) => v.length > 0 && !(Number.isSafeInteger(Number(v)) && Number(v) > 0) && !EXISTING.has(v));
@@ -327,7 +372,8 @@ const harmlessHeaders = fc.record(
     Accept: fc.constantFrom('text/html', '*/*', 'application/xml', 'image/png', ''),
     Origin: fc.constantFrom('https://evil.example.com', 'null'),
     'X-Forwarded-For': fc.constantFrom('1.2.3.4', 'garbage', '::1, 10.0.0.1'),
-    'Idempotency-Key': fc.oneof(printable, fc.constant('k'.repeat(300))),
+    // Header values can carry Latin-1 only: C1 controls and tabs are what can arrive.
+    'Idempotency-Key': fc.oneof(printable, fc.constant('k'.repeat(300)), fc.constantFrom('key-\u0085-12345', 'key\t12345678', 'key-\u009f\u00ff-1234')),
     Cookie: printable,
   },
   { requiredKeys: [] },
@@ -617,6 +663,7 @@ const SPECS: Record<string, Spec> = {
   },
   'GET /api/auth/session': { as: OFFICE, params: () => ({}), body: 'none' },
   'POST /api/auth/signout': { as: OFFICE, params: () => ({}), body: 'none' },
+  'GET /api/system/stuck': { as: OFFICE, params: () => ({}), body: 'none' },
 };
 
 /** Every kind of request for one endpoint. */
@@ -680,6 +727,8 @@ describe('random and malformed requests are refused with a JSON error, never a 5
       { numRuns: RUNS, seed: SEED + i, endOnFailure: true },
     );
     const after = await quietSnapshot();
+    // No process was left behind retrying what a request sent (issue 11).
+    expect(await runningWithFailingActivity(s)).toEqual([]);
     const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
     if (changed.length) {
       throw new Error(

@@ -250,6 +250,7 @@ const PLANS: Record<string, Plan> = {
   'POST /api/auth/dev/signin': { ...none, body: () => ({ personId: 'p-li-na' }) },
   'GET /api/auth/session': none,
   'POST /api/auth/signout': none,
+  'GET /api/system/stuck': none,
 };
 
 function fill(pattern: string, params: Params): string {

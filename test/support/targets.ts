@@ -126,7 +126,7 @@ export function targets(s: Stack) {
   async function escalation(unitId = 'cs'): Promise<EscalationRef> {
     const now = Date.now();
     const n = await notice('issued', unitId, {
-      acknowledgeBy: new Date(now + 1200).toISOString(),
+      acknowledgeBy: new Date(now + 3000).toISOString(), // room for a slow POST on a loaded machine
       rectifyBy: new Date(now + 3600000).toISOString(),
     });
     return eventually(

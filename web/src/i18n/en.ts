@@ -119,6 +119,7 @@ export default {
     acknowledged: 'Acknowledged',
     acknowledgedBy: '{time}, by {name}',
     closedAt: 'Closed',
+    notRecorded: 'Why it was not issued',
     withdrawnBy: '{time}, withdrawn by {name}. Reason: {reason}',
     deadlines: 'Deadlines',
     acknowledgeBy: 'Acknowledge by',

@@ -119,6 +119,7 @@ export default {
     acknowledged: '签收',
     acknowledgedBy: '{time}，{name}签收',
     closedAt: '办结时间',
+    notRecorded: '未能下发的原因',
     withdrawnBy: '{time}，{name}撤回。理由：{reason}',
     deadlines: '期限',
     acknowledgeBy: '签收期限',
