@@ -30,6 +30,8 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { workRoutes } from './work';
+
 import { queryText } from './schemas';
 import { createStuckWatch, systemRoutes as stuckRoutes, type StuckWatch } from './stuck';
 import { createMetrics } from './metrics';
@@ -225,6 +227,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   api.use('/audit', auditRoutes({ db: deps.db, logger: deps.logger }));
 
+  // The web UI's own reads: my work.
+  api.use(workRoutes({ db: deps.db }));
+
   api.use('/system', stuckRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
 
   api.use((_req, _res) => {
@@ -233,11 +238,20 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/api', api);
 
-  // The web UI: static files from web/, and its index.html for the app's own paths, so deep links
-  // in messages (${PUBLIC_URL}/notices/2026-0001) open the app on that notice.
-  const webDir = path.join(__dirname, '..', 'web');
-  app.use(express.static(webDir, { index: 'index.html' }));
-  app.get(/^\/(?!api(?:\/|$))[^.]*$/, (_req, res) => res.sendFile(path.join(webDir, 'index.html')));
+  const WEB_DIST = path.join(__dirname, '..', 'web', 'dist');
+  // The web UI: Vite's build (web/dist, made by `npm start` and the tests' setup when stale). Its
+  // hashed assets are immutable; index.html answers the app's own paths, so deep links in messages
+  // (${PUBLIC_URL}/notices/2026-0001) open the app on that notice.
+  app.use('/assets', express.static(path.join(WEB_DIST, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
+  app.use(express.static(WEB_DIST, { index: false }));
+  app.get(/^\/(?!api(?:\/|$)|assets\/)[^.]*$/, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(path.join(WEB_DIST, 'index.html'), (err) => {
+      if (err && !res.headersSent) {
+        res.status(503).type('text/plain').send('网页界面尚未构建：请运行 npm run web:build / The web UI is not built: run npm run web:build');
+      }
+    });
+  });
 
   app.use(errorHandler);
   return app;

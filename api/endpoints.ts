@@ -217,6 +217,16 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/audit', action: 'audit.read', target: 'none', summary: { zh: '审计日志', en: 'the audit trail' } },
   { method: 'GET', path: '/api/audit/verify', action: 'audit.read', target: 'none', summary: { zh: '校验审计日志哈希链', en: "verify the audit trail's hash chain" } },
   { method: 'GET', path: '/api/audit/export', action: 'audit.export', target: 'none', summary: { zh: '导出审计日志', en: 'export the audit trail' } },
+  // Web UI (issue 9): my work across notices, escalations and proposals; the deadlines of a notice
+  // before it is issued.
+  { method: 'GET', path: '/api/me/work', action: 'authenticated', target: 'none', summary: { zh: '我的待办', en: 'my work: everything waiting for me' } },
+  {
+    method: 'POST',
+    path: `${N}/preview`,
+    action: 'notice.create',
+    target: 'none',
+    summary: { zh: '预览通知期限（不下发）', en: "preview a notice's deadlines (nothing is issued)" },
+  },
 
   // Incidents (网络安全事件), the information-system register, Art. 7's triggers (issue 10).
   { method: 'POST', path: I, action: 'incident.create', target: 'none', summary: { zh: '记录网络安全事件', en: 'record an incident' } },

@@ -52,6 +52,7 @@ const listQuery = z.strictObject({
   status: z.enum(NOTICE_STATUSES).optional(),
   severity: z.enum(SEVERITY_LEVELS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  q: z.string().trim().max(100).transform((v) => v || undefined).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -131,14 +132,12 @@ export function noticeRoutes(deps: RouteDeps): Router {
     return temporal.workflow.getHandle(noticeWorkflowId(id));
   }
 
-  r.post('/', async (req, res) => {
-    const u = user(res);
-    if (!can(u, 'notice.create')) throw forbidden('只有领导小组办公室可以下发通知', 'Only the office can issue notices');
-    const body = createNoticeBody.parse(req.body);
-    const unit = await getUnit(db, body.unitId);
-    if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
-    const now = new Date();
-    const sev = deps.policy.severities[body.severity];
+  /**
+   * The notice's deadlines as issuing would compute them (explicit ones win over the policy's), with
+   * the same refusals; shared by the issue and its preview so that what the office checks is what
+   * is sent.
+   */
+  function planDeadlines(body: z.infer<typeof createNoticeBody>, now: Date): { acknowledgeBy: Deadline; rectifyBy: Deadline } {
     const acknowledgeBy = body.acknowledgeBy
       ? explicit(body.acknowledgeBy, now, { zh: '签收', en: 'Acknowledgement' })
       : policyDeadline(deps.policy, body.severity, 'acknowledge', now, deps.calendar);
@@ -152,6 +151,28 @@ export function noticeRoutes(deps: RouteDeps): Router {
     if (Date.parse(acknowledgeBy.at) > Date.parse(rectifyBy.at)) {
       throw new HttpError(422, '签收期限不能晚于整改期限', 'The acknowledgement deadline cannot be after the rectification deadline');
     }
+    return { acknowledgeBy, rectifyBy };
+  }
+
+  // The deadlines a notice would get, before it is sent (nothing is written).
+  r.post('/preview', async (req, res) => {
+    const u = user(res);
+    if (!can(u, 'notice.create')) throw forbidden('只有领导小组办公室可以下发通知', 'Only the office can issue notices');
+    const body = createNoticeBody.parse(req.body);
+    const unit = await getUnit(db, body.unitId);
+    if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
+    res.json({ ...planDeadlines(body, new Date()), unitName: unit.name });
+  });
+
+  r.post('/', async (req, res) => {
+    const u = user(res);
+    if (!can(u, 'notice.create')) throw forbidden('只有领导小组办公室可以下发通知', 'Only the office can issue notices');
+    const body = createNoticeBody.parse(req.body);
+    const unit = await getUnit(db, body.unitId);
+    if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
+    const now = new Date();
+    const sev = deps.policy.severities[body.severity];
+    const { acknowledgeBy, rectifyBy } = planDeadlines(body, now);
     const incident = body.incidentId ? await getIncident(db, body.incidentId) : null;
     if (body.incidentId && (!incident || incident.state.unitId !== body.unitId || incident.state.status === 'closed')) {
       throw new HttpError(422, `事件 ${body.incidentId} 不存在、不属于该单位或已办结`, `Incident ${body.incidentId} does not exist, belongs to another unit or is closed`);

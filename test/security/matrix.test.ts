@@ -295,6 +295,9 @@ const PLANS: Record<string, Plan> = {
     ...none,
     body: () => ({ rule: 'recorded_data_leak', unitId: 'cs', facts: `学生信息泄露 ${crypto.randomUUID()}`, factsAt: new Date().toISOString() }),
   },
+  // Web UI (issue 9).
+  'GET /api/me/work': none,
+  'POST /api/notices/preview': { ...none, body: () => noticeBody('cs', { title: '矩阵测试：预览' }) },
   'GET /api/auth/config': none,
   // No identity provider in this stack: starting a sign-in goes to the web UI's dev sign-in page.
   'GET /api/auth/login': { ...none, redirects: true },
