@@ -40,6 +40,7 @@ import { openApiRoutes } from './openapi';
 import { incidentRoutes } from './incidents';
 import { systemRoutes } from './systems';
 import { triggerRoutes } from './triggers';
+import { calendarRoutes } from './calendar';
 
 export interface AppDeps {
   db: Db;
@@ -221,6 +222,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use('/incidents', incidentRoutes(routeDeps));
   api.use('/systems', systemRoutes({ db: deps.db }));
   api.use('/accountability-triggers', triggerRoutes(routeDeps));
+  // Calendar upkeep and the recomputation of the deadlines it affects (issue 12).
+  api.use(calendarRoutes(routeDeps));
 
   // Notifications: the outbox, robots, and /me/notification-preferences.
   api.use(notificationRoutes({ db: deps.db }));

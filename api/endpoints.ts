@@ -26,7 +26,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type EndpointAccess = Action | 'public' | 'authenticated' | 'owner' | 'assignee';
 
 /** What the endpoint acts on; for item endpoints, whose unit the access table is asked about. */
-export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'incident' | 'system';
+export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'incident' | 'system' | 'calendar_year';
 
 export interface Endpoint {
   method: Method;
@@ -36,7 +36,8 @@ export interface Endpoint {
   target: Target;
   /**
    * Besides the action's grants, the person's own items: escalations they were asked to decide (they
-   * keep seeing them after a role change), robots of their own (`person` scope with their id).
+   * keep seeing them after a role change), robots of their own (`person` scope with their id), the
+   * accountability proposal an escalation they were asked in produced.
    */
   ownItems?: boolean;
   summary: { zh: string; en: string };
@@ -55,12 +56,13 @@ export interface Endpoint {
 export const TARGETS: Record<Exclude<Target, 'none'>, { read: Action | 'owner'; concealed: boolean; ownItems?: boolean }> = {
   notice: { read: 'notice.read', concealed: true },
   escalation: { read: 'escalation.read', concealed: true, ownItems: true },
-  proposal: { read: 'proposal.read', concealed: true },
+  proposal: { read: 'proposal.read', concealed: true, ownItems: true },
   notification: { read: 'notification.read', concealed: false },
   robot: { read: 'notification.read', concealed: false },
   inbox_message: { read: 'owner', concealed: true },
   incident: { read: 'incident.read', concealed: true },
   system: { read: 'system.read', concealed: true },
+  calendar_year: { read: 'calendar.read', concealed: false },
 };
 
 const N = '/api/notices';
@@ -149,12 +151,20 @@ export const ENDPOINTS: readonly Endpoint[] = [
 
   { method: 'GET', path: P, action: 'proposal.read', target: 'none', summary: { zh: '问责建议列表', en: 'accountability proposals' } },
   { method: 'POST', path: P, action: 'proposal.create', target: 'none', summary: { zh: '提出问责建议（草稿）', en: 'draft an accountability proposal' } },
-  { method: 'GET', path: `${P}/:id`, action: 'proposal.read', target: 'proposal', summary: { zh: '问责建议详情', en: 'a proposal with its timeline' } },
+  {
+    method: 'GET',
+    path: `${P}/:id`,
+    action: 'proposal.read',
+    target: 'proposal',
+    ownItems: true,
+    summary: { zh: '问责建议详情', en: 'a proposal with its timeline' },
+  },
   {
     method: 'GET',
     path: `${P}/:id/evidence/:sha256`,
     action: 'proposal.read',
     target: 'proposal',
+    ownItems: true,
     summary: { zh: '下载问责建议的佐证材料', en: "download a proposal's evidence file" },
   },
   { method: 'PATCH', path: `${P}/:id`, action: 'proposal.edit', target: 'proposal', summary: { zh: '修改问责建议', en: 'edit a proposal' } },
@@ -319,6 +329,23 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/metrics', action: 'public', target: 'none', summary: { zh: 'Prometheus 监控指标', en: 'Prometheus metrics' } },
   { method: 'GET', path: '/api/openapi.json', action: 'public', target: 'none', summary: { zh: 'OpenAPI 3.1 接口描述', en: 'the OpenAPI 3.1 document' } },
   { method: 'GET', path: '/api/docs', action: 'public', target: 'none', summary: { zh: '接口文档页面', en: 'the API docs page' } },
+
+  // Issue 12: calendar upkeep.
+  { method: 'GET', path: '/api/calendar', action: 'calendar.read', target: 'none', summary: { zh: '日历覆盖年份及来源', en: 'calendar years covered, and their source' } },
+  {
+    method: 'PUT',
+    path: '/api/calendar/years/:year',
+    action: 'calendar.edit',
+    target: 'calendar_year',
+    summary: { zh: '录入一年的节假日和调休安排', en: "enter a year's holidays and make-up working days" },
+  },
+  {
+    method: 'POST',
+    path: '/api/notices/recompute-deadlines',
+    action: 'notice.recomputeDeadlines',
+    target: 'none',
+    summary: { zh: '按更新后的日历重新计算期限', en: 'recompute deadlines with the updated calendar' },
+  },
 ];
 
 /** Schemas the routers export, attached to their entries for the OpenAPI document. */

@@ -12,11 +12,8 @@ import { allocateNoticeId, getNotice, getTimeline, listNotices } from '../db/not
 import { getUnit } from '../db/org';
 import { getIncident, incidentsOfNotice, INCIDENT_ID_PATTERN } from '../db/incidents';
 import { incidentLinkNoticeUpdate, incidentWorkflowId } from '../workflows/incident-definitions';
-import { CATEGORIES, checkSubmitRectification, isTerminal, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
-import type { Deadline } from '../domain/deadlines';
-import { explicitDeadline } from '../domain/explicit-deadline';
-import { accountabilityTiming, policyDeadline, reminderOffsetsMs } from '../domain/policy';
-import { durationMs, parseDuration } from '../domain/duration';
+import { CATEGORIES, checkSubmitRectification, isTerminal, reminderSchedule, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
+import { planNotice } from '../domain/notice-plan';
 import { checkDeadlineWithin } from '../domain/time-bounds';
 import {
   acknowledgeUpdate,
@@ -53,6 +50,7 @@ const listQuery = z.strictObject({
   severity: z.enum(SEVERITY_LEVELS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   q: z.string().trim().max(100).transform((v) => v || undefined).optional(),
+  calendarWarning: z.enum(['true']).transform(() => true).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -87,13 +85,6 @@ function actorFor(u: CurrentUser, capacity: Actor['capacity']): Actor {
   return { id: u.id, name: u.name, capacity, roles: { university: u.university, units: u.units } };
 }
 
-function explicit(at: string, from: Date, what: { zh: string; en: string }): Deadline {
-  return explicitDeadline(at, 'explicit', from.toISOString(), (due) => ({
-    zh: `由领导小组办公室指定${what.zh}期限：${due.zh}`,
-    en: `${what.en} deadline set by the office: ${due.en}`,
-  }));
-}
-
 export function noticeRoutes(deps: RouteDeps): Router {
   const r = Router();
   const { db, temporal } = deps;
@@ -124,6 +115,9 @@ export function noticeRoutes(deps: RouteDeps): Router {
       unitName,
       // Incidents this notice was opened for (linked from the incident, issue 10).
       incidentIds: await incidentsOfNotice(db, state.id),
+      // When each reminder of the running deadlines falls due (working-day windows: a working day at
+      // the policy's time of day, spread by notice).
+      reminderSchedule: reminderSchedule(state),
       timeline: withTimeline ? await getTimeline(db, state.id) : undefined,
     };
   }
@@ -133,25 +127,24 @@ export function noticeRoutes(deps: RouteDeps): Router {
   }
 
   /**
-   * The notice's deadlines as issuing would compute them (explicit ones win over the policy's), with
-   * the same refusals; shared by the issue and its preview so that what the office checks is what
-   * is sent.
+   * The notice's plan as issuing would compute it (domain use case planNotice; explicit deadlines win
+   * over the policy's), with the same refusals; shared by the issue and its preview so that what the
+   * office checks is what is sent.
    */
-  function planDeadlines(body: z.infer<typeof createNoticeBody>, now: Date): { acknowledgeBy: Deadline; rectifyBy: Deadline } {
-    const acknowledgeBy = body.acknowledgeBy
-      ? explicit(body.acknowledgeBy, now, { zh: '签收', en: 'Acknowledgement' })
-      : policyDeadline(deps.policy, body.severity, 'acknowledge', now, deps.calendar);
-    const rectifyBy = body.rectifyBy
-      ? explicit(body.rectifyBy, now, { zh: '整改', en: 'Rectification' })
-      : policyDeadline(deps.policy, body.severity, 'rectify', now, deps.calendar);
-    for (const [name, d] of [['acknowledgeBy', acknowledgeBy], ['rectifyBy', rectifyBy]] as const) {
-      if (Date.parse(d.at) <= now.getTime()) throw new HttpError(422, `${name} 必须晚于当前时间`, `${name} must be in the future`);
+  function planFor(body: z.infer<typeof createNoticeBody>, now: Date) {
+    // Deadlines, reminders, escalation and who hears of it, from the policy (a RuleViolation is a 422).
+    const plan = planNotice({
+      policy: deps.policy,
+      severity: body.severity,
+      now,
+      calendar: deps.calendar,
+      acknowledgeBy: body.acknowledgeBy,
+      rectifyBy: body.rectifyBy,
+    });
+    for (const [name, d] of [['acknowledgeBy', plan.acknowledgeBy], ['rectifyBy', plan.rectifyBy]] as const) {
       checkDeadlineWithin(deps.policy, name, d.at, now.getTime());
     }
-    if (Date.parse(acknowledgeBy.at) > Date.parse(rectifyBy.at)) {
-      throw new HttpError(422, '签收期限不能晚于整改期限', 'The acknowledgement deadline cannot be after the rectification deadline');
-    }
-    return { acknowledgeBy, rectifyBy };
+    return plan;
   }
 
   // The deadlines a notice would get, before it is sent (nothing is written).
@@ -161,7 +154,8 @@ export function noticeRoutes(deps: RouteDeps): Router {
     const body = createNoticeBody.parse(req.body);
     const unit = await getUnit(db, body.unitId);
     if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
-    res.json({ ...planDeadlines(body, new Date()), unitName: unit.name });
+    const plan = planFor(body, new Date());
+    res.json({ acknowledgeBy: plan.acknowledgeBy, rectifyBy: plan.rectifyBy, unitName: unit.name });
   });
 
   r.post('/', async (req, res) => {
@@ -171,8 +165,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
     const unit = await getUnit(db, body.unitId);
     if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
     const now = new Date();
-    const sev = deps.policy.severities[body.severity];
-    const { acknowledgeBy, rectifyBy } = planDeadlines(body, now);
+    const plan = planFor(body, now);
     const incident = body.incidentId ? await getIncident(db, body.incidentId) : null;
     if (body.incidentId && (!incident || incident.state.unitId !== body.unitId || incident.state.status === 'closed')) {
       throw new HttpError(422, `事件 ${body.incidentId} 不存在、不属于该单位或已办结`, `Incident ${body.incidentId} does not exist, belongs to another unit or is closed`);
@@ -191,21 +184,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
       assets: body.assets ?? [],
       issuedBy: actorFor(u, 'office'),
       issuedAt: now.toISOString(),
-      acknowledgeBy,
-      rectifyBy,
-      reminders: {
-        acknowledge: reminderOffsetsMs(sev.acknowledge.reminders),
-        rectify: reminderOffsetsMs(sev.rectify.reminders),
-      },
-      maxExtensions: deps.policy.extension.maxPerNotice,
-      escalation: {
-        decideWithin: sev.escalation.decideWithin,
-        workingDays: sev.escalation.workingDays,
-        maxSuperviseMs: durationMs(parseDuration(sev.escalation.maxSupervise)),
-        remindersMs: reminderOffsetsMs(sev.escalation.reminders),
-        allowDelegates: sev.escalation.allowDelegates,
-      },
-      proposalTiming: accountabilityTiming(deps.policy),
+      ...plan,
     };
     // Start and wait for the issue to be recorded, in one call. The workflow id comes from the
     // notice number and an existing run is reused, so a repeated request never starts two.

@@ -35,6 +35,7 @@ import {
   TRIGGERS,
   checkEdit,
   checkProposalInput,
+  isOwnProposal,
   type Body,
   type ProposalActor,
   type ProposalEvidence,
@@ -101,7 +102,19 @@ const editBody = z.strictObject({
     .optional(),
   evidence: z.array(evidenceItem).max(20).optional(),
   noticeIds: z.array(noticeId).max(50).optional(),
+  /** Art. 8: individual and/or collective responsibility, who bears main and important leadership responsibility; with a reason. */
+  attribution: z
+    .strictObject({
+      reason: text(5000),
+      kinds: z.enum(['individual', 'collective', 'both']).optional(),
+      mainLeadership: z.array(personId).max(20).optional(),
+      importantLeadership: z.array(personId).max(50).optional(),
+    })
+    .optional(),
 });
+
+/** The unit's leadership at the time of the facts: who may bear leadership responsibility. */
+const LEADERSHIP_ROLES = ['first_responsible', 'principal', 'direct_responsible', 'leadership_member'] as const;
 
 const approveBody = z.strictObject({ comment: reason.optional() });
 const returnBody = z.strictObject({ reason: text(5000) });
@@ -130,7 +143,7 @@ const listQuery = z.strictObject({
 const NOT_FOUND = ['找不到该问责建议', 'No such accountability proposal'] as const;
 
 function actorFor(u: CurrentUser, capacity: ProposalActor['capacity']): ProposalActor {
-  return { id: u.id, name: u.name, capacity };
+  return { id: u.id, name: u.name, capacity, roles: { university: u.university, units: u.units } };
 }
 
 const unprocessable = (zh: string, en: string) => new HttpError(422, zh, en);
@@ -144,7 +157,8 @@ export function proposalRoutes(deps: RouteDeps): Router {
     const id = proposalIdParam.safeParse(rawId);
     if (!id.success) throw notFound(...NOT_FOUND);
     const found = await getProposal(db, id.data);
-    if (!found || !can(user(res), 'proposal.read')) throw notFound(...NOT_FOUND);
+    // Readers per the access table, and the leaders of the escalation it came from (own items).
+    if (!found || !(can(user(res), 'proposal.read') || isOwnProposal(found.state, user(res).id))) throw notFound(...NOT_FOUND);
     if (action !== 'proposal.read' && !can(user(res), action)) throw forbidden();
     if (action !== 'proposal.read' && (found.state.status === 'closed' || found.state.status === 'not_created')) {
       const s = PROPOSAL_STATUS_LABELS[found.state.status];
@@ -318,9 +332,30 @@ export function proposalRoutes(deps: RouteDeps): Router {
         );
       }
     }
-    const { evidence, ...rest } = body;
+    let restore: ProposalState['attribution'] | undefined;
+    if (body.attribution) {
+      // Main and important leadership responsibility: only people on the unit's leadership when the facts happened.
+      const at = new Date(s.factsAt);
+      const leadership = new Set((await Promise.all(LEADERSHIP_ROLES.map((role) => getUnitRoleHolders(db, s.unitId, role, at)))).flat());
+      const named = [...(body.attribution.mainLeadership ?? []), ...(body.attribution.importantLeadership ?? [])];
+      const outside = named.filter((p) => !leadership.has(p));
+      if (outside.length) {
+        throw unprocessable(
+          `${outside.join('、')} 在事实发生时不是该单位领导班子成员`,
+          `${outside.join(', ')} did not sit on the unit's leadership team at the time of the facts`,
+        );
+      }
+      // To bring back a part an earlier edit left out: the default at the time of the facts.
+      const parties = s.attribution.individuals.filter((r) => r.responsibility === 'party_concerned').map((r) => r.personId);
+      if (body.attribution.kinds) restore = await attributionAtFacts(db, s.unitId, at, parties);
+    }
+    const { evidence, attribution, ...rest } = body;
     const prepared = evidence ? await prepareEvidence(evidence) : undefined;
-    const edit = { ...rest, ...(prepared ? { evidence: prepared.evidence } : {}) };
+    const edit = {
+      ...rest,
+      ...(prepared ? { evidence: prepared.evidence } : {}),
+      ...(attribution ? { attribution: { ...attribution, ...(restore ? { restore } : {}) } } : {}),
+    };
     // The workflow's own rule, on the proposal as recorded, before a file is stored: an edit it would
     // refuse (after submission, nothing to change) leaves nothing behind. Its validator still decides.
     checkEdit(s, actorFor(user(res), 'office'), edit);

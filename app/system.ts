@@ -13,7 +13,11 @@ import { openDb, type Db } from '../db/client';
 import { migrate } from '../db/migrate';
 import { importOrg, isOrgEmpty, loadOrgFile } from '../db/org';
 import { loadCalendarOverrides, loadPolicy, projectFile } from '../config/files';
-import { createPrcCalendar, type WorkCalendar } from '../domain/calendar';
+import { DEFAULT_CALENDAR_OVERRIDES_PATH, type WorkCalendar } from '../domain/calendar';
+import { createLiveCalendar } from '../domain/calendar-upkeep';
+import { refreshCalendar, watchCalendar } from '../db/calendar';
+import { warnOfficeOfCalendar } from '../notifications/calendar-warning';
+import { isLiveCalendar } from '../api/calendar';
 import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
 import { signInConfig } from './signin';
@@ -59,16 +63,25 @@ export interface Rules {
 
 export function loadRules(env: Env, log: Logger): Rules {
   const policy = loadPolicy(env.POLICY_FILE);
-  const calendar = createPrcCalendar(loadCalendarOverrides(env.CALENDAR_FILE));
+  // The package and CALENDAR_FILE; the years the office entered are loaded from the database by
+  // the API and the worker (attachCalendar) and reloaded when they change.
+  const calendar = createLiveCalendar(loadCalendarOverrides(env.CALENDAR_FILE), path.basename(env.CALENDAR_FILE ?? DEFAULT_CALENDAR_OVERRIDES_PATH));
+  log.info({ calendar: calendar.describe() }, 'policy and calendar loaded');
+  return { policy, calendar };
+}
+
+/** Loads the years entered in the database, keeps watching for changes, and says when next year is missing. */
+async function attachCalendar(db: Db, calendar: WorkCalendar, log: Logger): Promise<{ stop(): void }> {
+  if (!isLiveCalendar(calendar)) return { stop: () => undefined };
+  await refreshCalendar(db, calendar);
   const nextYear = new Date().getUTCFullYear() + 1;
   if (!calendar.covers(nextYear)) {
     log.warn(
       `工作日历尚未收录 ${nextYear} 年的法定节假日：跨入该年的工作日期限将按周一至周五计算并在说明中提示。` +
-        ` / The ${nextYear} holiday schedule is not loaded: working-day deadlines reaching into it count Mon–Fri and say so. Add it to CALENDAR_FILE.`,
+        ` / The ${nextYear} holiday schedule is not loaded: working-day deadlines reaching into it count Mon–Fri and say so. Enter it (PUT /api/calendar/years/${nextYear}) or add it to CALENDAR_FILE.`,
     );
   }
-  log.info({ calendar: calendar.describe() }, 'policy and calendar loaded');
-  return { policy, calendar };
+  return watchCalendar(db, calendar, 60_000, (err) => log.error({ err }, 'calendar reload failed'));
 }
 
 export interface RunningWorker {
@@ -90,6 +103,15 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
   });
   // The notification dispatcher runs beside the worker (notifications/dispatcher.ts).
   const notifications = startNotifications(db, notificationConfigFromEnv(env), log.child({ component: 'notifications' }));
+  const calendarWatch = await attachCalendar(db, rules.calendar, log);
+  // From 1 November until next year is covered: the office's inbox says so (once a year; checked hourly).
+  const warn = () =>
+    isLiveCalendar(rules.calendar)
+      ? warnOfficeOfCalendar(db, rules.calendar, env.PUBLIC_URL).catch((err: unknown) => log.error({ err }, 'calendar warning failed'))
+      : undefined;
+  void warn();
+  const warnTimer = setInterval(() => void warn(), 3_600_000);
+  warnTimer.unref();
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
   log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker running');
@@ -99,6 +121,8 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
     // cancelled and retried by the next worker), then let the dispatcher finish its sends and give
     // back the rows it claimed but did not send.
     async stop() {
+      clearInterval(warnTimer);
+      calendarWatch.stop();
       log.info('worker draining');
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
@@ -131,6 +155,7 @@ export interface RunningApi {
 export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promise<RunningApi> {
   const connection = await Connection.connect(temporalConnectionOptions(env));
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const calendarWatch = await attachCalendar(db, rules.calendar, log);
   let draining = false;
   // What the preferences endpoints show as available (e-mail on or off) in an API-only process too.
   setNotificationSettings({ emailEnabled: !!env.SMTP_URL, timeZone: env.NOTIFY_TIME_ZONE });
@@ -181,6 +206,7 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     // keep-alive connections are closed now, busy ones after their answer); whatever is still open
     // after SHUTDOWN_GRACE_MS is cut.
     async stop() {
+      calendarWatch.stop();
       stuck.stop();
       draining = true;
       log.info('API draining');

@@ -69,7 +69,7 @@ export async function temporalUnderTest(flags: Flags): Promise<TemporalUnderTest
     return { address, label: `Temporal server 1.29.1 on PostgreSQL 15 (${shards} history shards) at ${address}`, stop: () => Promise.resolve() };
   }
   if (kind !== 'dev') throw new Error(`--server must be dev or pg, not ${kind}`);
-  const cli = resolveTemporalCli();
+  const cli = await resolveTemporalCli();
   if (!cli) throw new Error('No Temporal CLI (npm run temporal:cli)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cyberduty-bench-'));
   const port = await freePort();

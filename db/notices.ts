@@ -53,6 +53,8 @@ export interface NoticeFilter {
   overdue?: boolean;
   /** Text to find in the title or the description. */
   q?: string;
+  /** Open notices whose running deadlines were counted over a year the calendar did not cover. */
+  calendarWarning?: boolean;
   page: number;
   pageSize: number;
 }
@@ -90,6 +92,14 @@ export async function listNotices(db: Db, f: NoticeFilter): Promise<{ items: Not
     // the rows, strpos confirms the exact text (a one-character query scans).
     params.push(f.q);
     where.push(`n.search_grams @> notice_search_grams($${params.length}) AND strpos(n.search_text, lower($${params.length})) > 0`);
+  }
+  // Open notices with a running deadline counted over a year the calendar did not cover.
+  if (f.calendarWarning === true) {
+    where.push(
+      `n.status IN ('issued', 'rectifying', 'under_review') AND (
+         (n.status = 'issued' AND jsonb_array_length(coalesce(n.state->'acknowledgeBy'->'explanation'->'uncoveredYears', '[]'::jsonb)) > 0)
+         OR jsonb_array_length(coalesce(n.state->'rectifyBy'->'explanation'->'uncoveredYears', '[]'::jsonb)) > 0)`,
+    );
   }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notices n ${w}`, params);

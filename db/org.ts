@@ -351,6 +351,8 @@ export interface UnitChain {
   supervisingLeader: string | null;
   cybersecurityLeader: string | null;
   partySecretary: string | null;
+  /** The unit's administrative head (院长/处长): not a level of the chain, one of its main leaders (Art. 8). */
+  principal: string | null;
 }
 
 export interface PersonWithRoles extends Person {
@@ -411,7 +413,7 @@ export async function getUnitChain(db: Queryable, unitId: string, at: Date = new
   const rows = (
     await db.query<{ role: string; person_id: string }>(
       `SELECT role, person_id FROM role_assignments
-        WHERE ((unit_id = $1 AND role IN ('direct_responsible', 'first_responsible', 'supervising_leader'))
+        WHERE ((unit_id = $1 AND role IN ('direct_responsible', 'first_responsible', 'supervising_leader', 'principal'))
                OR (unit_id IS NULL AND role IN ('cybersecurity_leader', 'party_secretary')))
           AND ${inForceAt(2)}
         ORDER BY valid_from, id`,
@@ -425,6 +427,7 @@ export async function getUnitChain(db: Queryable, unitId: string, at: Date = new
     supervisingLeader: first('supervising_leader'),
     cybersecurityLeader: first('cybersecurity_leader'),
     partySecretary: first('party_secretary'),
+    principal: first('principal'),
   };
 }
 

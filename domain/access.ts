@@ -49,7 +49,11 @@ export type Action =
   | 'system.read'
   | 'system.manage'
   | 'trigger.read'
-  | 'trigger.record';
+  | 'trigger.record'
+  // Issue 12: calendar upkeep.
+  | 'calendar.read'
+  | 'calendar.edit'
+  | 'notice.recomputeDeadlines';
 
 export type Scope = 'all' | 'own_unit' | 'supervised';
 
@@ -83,6 +87,7 @@ export const POLICY: Record<Action, Grant[]> = {
     { role: 'supervising_leader', scope: 'supervised' },
     ...UNIT_ACTORS,
     { role: 'leadership_member', scope: 'own_unit' },
+    { role: 'principal', scope: 'own_unit' },
   ],
   'notice.acknowledge': UNIT_ACTORS,
   'notice.report': UNIT_ACTORS,
@@ -106,6 +111,7 @@ export const POLICY: Record<Action, Grant[]> = {
     { role: 'supervising_leader', scope: 'supervised' },
     ...UNIT_ACTORS,
     { role: 'leadership_member', scope: 'own_unit' },
+    { role: 'principal', scope: 'own_unit' },
   ],
   // The notification outbox (deliveries, failures) and the robots: the office runs them; the
   // inspection and audit offices read.
@@ -145,9 +151,14 @@ export const POLICY: Record<Action, Grant[]> = {
   'trigger.record': [{ role: 'office', scope: 'all' }],
   // The directory (units, people) is for everyone in the organisation; contact details of other
   // units' people only for those who see all units (api/app.ts).
+  // Calendar upkeep (issue 12): everyone who sees all units reads the coverage; the office keeps
+  // the calendar and has the deadlines it affected recomputed.
+  'calendar.read': READ_ALL,
+  'calendar.edit': [{ role: 'office', scope: 'all' }],
+  'notice.recomputeDeadlines': [{ role: 'office', scope: 'all' }],
   'org.read': [
     ...READ_ALL,
-    ...(['supervising_leader', 'first_responsible', 'direct_responsible', 'liaison', 'leadership_member'] as const).map((role) => ({
+    ...(['supervising_leader', 'first_responsible', 'direct_responsible', 'liaison', 'leadership_member', 'principal'] as const).map((role) => ({
       role,
       scope: 'all' as const,
     })),

@@ -9,6 +9,7 @@
  * awaiting_approval → returned 已退回 (editable again, like a draft).
  */
 import type { Deadline } from './deadlines';
+import type { Roles } from './access';
 import { RuleViolation, type NotRecorded } from './notice';
 import { explicitDeadline } from './explicit-deadline';
 import {
@@ -55,6 +56,8 @@ export interface ProposalActor {
   id: string;
   name: string;
   capacity: 'office' | 'cybersecurity_leader' | 'party_committee' | 'discipline_committee' | 'system';
+  /** The person's roles when they acted (from the organisation, via the API); the validators re-check them. */
+  roles?: Roles;
 }
 
 export const PROPOSAL_SYSTEM_ACTOR: ProposalActor = { id: 'system', name: '系统 / System', capacity: 'system' };
@@ -88,7 +91,14 @@ export interface ProposalEvidence {
 
 export type ProposalOrigin =
   | { kind: 'office'; by: string }
-  | { kind: 'escalation'; noticeId: string; level: number; leaderId: string }
+  | {
+      kind: 'escalation';
+      noticeId: string;
+      level: number;
+      leaderId: string;
+      /** Everyone asked in the escalation (absent in proposals opened before: the proposer alone). */
+      asked?: string[];
+    }
   /**
    * Opened by one of Art. 7's trigger rules (domain/triggers.ts): the rule and the article, the
    * dedupe key of the facts (one draft per key), the facts as data, the linked incidents, and who
@@ -103,6 +113,15 @@ export type ProposalOrigin =
       incidentIds: string[];
       firedBy: string;
     };
+
+/**
+ * Besides the university-level readers of the access table: the leader who proposed it from an
+ * escalation and everyone asked in that escalation may read the proposal it produced (own items).
+ */
+export function isOwnProposal(state: Pick<ProposalState, 'origin'>, personId: string): boolean {
+  const o = state.origin;
+  return o.kind === 'escalation' && (o.leaderId === personId || (o.asked ?? []).includes(personId));
+}
 
 /** What a body decided, per person and for the unit. */
 export interface DecidedMeasures {
@@ -195,7 +214,7 @@ export interface ProposalState extends Omit<ProposalInput, 'createdBy'> {
  * Main leadership responsibility (Art. 8): the first and the direct responsible person.
  */
 export function defaultAttribution(
-  chainAtFacts: { directResponsible: string | null; firstResponsible: string | null },
+  chainAtFacts: { directResponsible: string | null; firstResponsible: string | null; principal?: string | null },
   partiesConcerned: string[],
 ): Attribution {
   const leadership: IndividualAttribution[] = [];
@@ -206,7 +225,10 @@ export function defaultAttribution(
   };
   add(chainAtFacts.directResponsible, 'cybersecurity_responsible');
   add(chainAtFacts.firstResponsible, 'principal_responsible');
-  const mainLeadership = unique([chainAtFacts.firstResponsible, chainAtFacts.directResponsible].filter((p): p is string => !!p));
+  // The main leaders (the secretary and the administrative head) and the leader in charge of cybersecurity.
+  const mainLeadership = unique(
+    [chainAtFacts.firstResponsible, chainAtFacts.principal ?? null, chainAtFacts.directResponsible].filter((p): p is string => !!p),
+  );
   return {
     individuals: withParties(leadership, partiesConcerned),
     collective: { mainLeadership, importantLeadership: [], measures: [] },
@@ -316,6 +338,71 @@ export interface ProposalEdit {
   collective?: { importantLeadership?: string[]; measures?: Array<{ measure: CollectiveMeasure; reason: string }> };
   evidence?: ProposalEvidence[];
   noticeIds?: string[];
+  /** Art. 8: which responsibility, and who bears main and important leadership responsibility; with a reason. */
+  attribution?: AttributionEdit;
+}
+
+/** individual: individual responsibility only; collective: collective only; both. */
+export type AttributionKinds = 'individual' | 'collective' | 'both';
+
+export interface AttributionEdit {
+  /** Why: recorded in the timeline with the change. */
+  reason: string;
+  kinds?: AttributionKinds;
+  mainLeadership?: string[];
+  importantLeadership?: string[];
+  /**
+   * The default attribution at the time of the facts (computed by the API), to bring back the part
+   * a previous edit left out when `kinds` takes it in again.
+   */
+  restore?: Attribution;
+}
+
+/** Which parts an attribution has. */
+export function attributionKinds(a: Attribution): AttributionKinds {
+  if (a.collective && a.individuals.length > 0) return 'both';
+  return a.collective ? 'collective' : 'individual';
+}
+
+/** The attribution an edit leads to (pure; checkEdit says whether it is allowed). */
+export function editedAttribution(current: Attribution, e: AttributionEdit): Attribution {
+  const next = clone(current);
+  const kinds = e.kinds ?? attributionKinds(current);
+  if (kinds === 'collective') next.individuals = [];
+  else if (e.restore) {
+    // The chain rows as at the time of the facts come back (parties concerned are named with partiesConcerned).
+    for (const r of e.restore.individuals) {
+      if (r.responsibility !== 'party_concerned' && !next.individuals.some((x) => x.personId === r.personId)) next.individuals.push(clone(r));
+    }
+  }
+  if (kinds === 'individual') next.collective = null;
+  else if (!next.collective) next.collective = clone(e.restore?.collective ?? { mainLeadership: [], importantLeadership: [], measures: [] });
+  if (next.collective) {
+    if (e.mainLeadership) next.collective.mainLeadership = unique(e.mainLeadership);
+    if (e.importantLeadership) next.collective.importantLeadership = unique(e.importantLeadership);
+    if (e.mainLeadership && !e.importantLeadership) {
+      next.collective.importantLeadership = next.collective.importantLeadership.filter((p) => !next.collective!.mainLeadership.includes(p));
+    }
+  }
+  return next;
+}
+
+function checkAttributionEdit(state: ProposalState, e: AttributionEdit): void {
+  requireText(e.reason, '修改责任认定须说明理由', 'A change of the attribution needs a reason');
+  if (e.kinds !== undefined && !['individual', 'collective', 'both'].includes(e.kinds)) invalid('责任类型无效', 'Unknown kind of responsibility');
+  const kinds = e.kinds ?? attributionKinds(state.attribution);
+  if (kinds === 'individual' && (e.mainLeadership || e.importantLeadership)) {
+    invalid('仅追究个人责任时不认定领导责任', 'With individual responsibility only there is no leadership responsibility to assign');
+  }
+  if (e.mainLeadership) noDuplicates(e.mainLeadership, { zh: '主要领导责任人员', en: 'mainLeadership' });
+  if (e.importantLeadership) noDuplicates(e.importantLeadership, { zh: '重要领导责任人员', en: 'importantLeadership' });
+  const next = editedAttribution(state.attribution, e);
+  if (next.collective) {
+    const both = next.collective.importantLeadership.find((p) => next.collective!.mainLeadership.includes(p));
+    if (both) invalid(`${both} 不能同时承担主要领导责任和重要领导责任`, `${both} cannot bear both main and important leadership responsibility`);
+    if (next.collective.mainLeadership.length === 0) invalid('集体责任须有承担主要领导责任的人员', 'Collective responsibility needs someone bearing main leadership responsibility');
+  }
+  if (next.individuals.length === 0 && !next.collective) invalid('须至少追究个人责任或集体责任之一', 'Keep individual or collective responsibility, or both');
 }
 
 export function checkEdit(state: ProposalState, actor: ProposalActor, edit: ProposalEdit): void {
@@ -352,6 +439,7 @@ export function checkEdit(state: ProposalState, actor: ProposalActor, edit: Prop
     }
   }
   if (edit.noticeIds) noDuplicates(edit.noticeIds, { zh: '关联通知', en: 'noticeIds' });
+  if (edit.attribution) checkAttributionEdit(state, edit.attribution);
 }
 
 export function checkRequestApproval(state: ProposalState, actor: ProposalActor, due: Deadline | undefined, now: number): void {
@@ -394,6 +482,17 @@ export interface DecisionInput {
   measures?: { individuals?: Array<{ personId: string; measure: IndividualMeasure | null }>; collective?: CollectiveMeasure[] };
   reason?: string;
   reviewOpened?: boolean;
+}
+
+/**
+ * For the workflow's validator: the person must sit on the body they decide for, by the roles the
+ * API looked up — not by the capacity the caller declares.
+ */
+export function checkSitsOnBody(actor: ProposalActor, body: Body): void {
+  if (!(actor.roles?.university ?? []).includes(body)) {
+    const label = BODY_LABELS[body] ?? { zh: body, en: body };
+    throw new RuleViolation('forbidden', `您不是${label.zh}成员`, `You are not a member of the ${label.en}`);
+  }
 }
 
 export function checkDecide(state: ProposalState, actor: ProposalActor, input: DecisionInput): void {
@@ -449,6 +548,7 @@ export function editProposal(state: ProposalState, e: ProposalEdit): string[] {
   const c = state.attribution.collective;
   if (c && e.collective?.importantLeadership) c.importantLeadership = [...e.collective.importantLeadership];
   if (c && e.collective?.measures) c.measures = e.collective.measures.map((m) => ({ measure: m.measure, reason: m.reason.trim() }));
+  if (e.attribution) state.attribution = editedAttribution(state.attribution, e.attribution);
   if (e.evidence) state.evidence = e.evidence.map((x) => ({ name: x.name, sha256: x.sha256 }));
   if (e.noticeIds) state.noticeIds = [...e.noticeIds];
   for (const [k, v] of Object.entries(e)) if (v !== undefined) changed.push(k);

@@ -19,7 +19,7 @@ import {
 import { durationMs, formatDurationEn, formatDurationZh, parseDuration, timePartMs } from './duration';
 
 export interface DeadlineExplanation {
-  basis: 'policy' | 'explicit' | 'extension' | 'supervision';
+  basis: 'policy' | 'explicit' | 'extension' | 'supervision' | 'review_pause' | 'recomputed';
   /** ISO instant counted from (for explicit deadlines: when the deadline was set). */
   from: string;
   /** ISO duration from the policy. */
@@ -30,6 +30,10 @@ export interface DeadlineExplanation {
   calendar?: string;
   /** Chinese first, then English, one string each. */
   warnings: string[];
+  /** Years the calendar did not cover, counted as plain Monday–Friday (the calendar warning). */
+  uncoveredYears?: number[];
+  /** basis review_pause: the deadline before, and the time the report waited for review. */
+  reviewPause?: { previous: string; submittedAt: string; returnedAt: string; pausedMs: number };
   /** One sentence, e.g. "按策略（高危·整改），自2026-09-30 16:00起5个工作日，截止于2026-10-13 24:00（北京时间）". */
   zh: string;
   en: string;
@@ -160,6 +164,7 @@ export function computeDeadline(args: ComputeDeadlineArgs): Deadline {
   const warnings: string[] = [];
   let atMs: number;
   let usedWorkingDays = false;
+  let uncoveredYears: number[] | undefined;
 
   if (!args.workingDays || d.days === 0) {
     if (args.workingDays) warnings.push(NO_WHOLE_DAYS_WARNING);
@@ -167,7 +172,10 @@ export function computeDeadline(args: ComputeDeadlineArgs): Deadline {
   } else {
     usedWorkingDays = true;
     const last = nthWorkingDayAfter(localDate(from, offsetMinutes), d.days, calendar);
-    if (last.uncoveredYears.length) warnings.push(uncoveredWarning(last.uncoveredYears));
+    if (last.uncoveredYears.length) {
+      warnings.push(uncoveredWarning(last.uncoveredYears));
+      uncoveredYears = last.uncoveredYears;
+    }
     atMs = startOfLocalDay(addDays(last.date, 1), offsetMinutes).getTime() + timePartMs(d);
   }
 
@@ -187,6 +195,7 @@ export function computeDeadline(args: ComputeDeadlineArgs): Deadline {
     en: `Per ${label.en}: ${durEn} from ${fromText}, due ${atText}${zoneEn(offsetMinutes)}`,
   };
   if (usedWorkingDays) explanation.calendar = calendar.describe();
+  if (uncoveredYears) explanation.uncoveredYears = uncoveredYears;
   return { at: at.toISOString(), explanation };
 }
 

@@ -158,6 +158,14 @@ export function checkEscalationDecision(
         throw new RuleViolation('invalid_input', '延期须指定晚于当前时间的新期限 until', 'An extension needs a new deadline (until) in the future');
       }
       if (!comment) throw new RuleViolation('invalid_input', '延期须说明理由', 'An extension needs a reason');
+      if (plan.maxExtendMs !== undefined && until > now + plan.maxExtendMs) {
+        const h = Math.round(plan.maxExtendMs / 3600000);
+        throw new RuleViolation(
+          'invalid_input',
+          `领导决定延期不得超过策略允许的 ${h} 小时（escalation.maxExtend）`,
+          `A leader's extension may be at most ${h} hours away (policy escalation.maxExtend)`,
+        );
+      }
       break;
     case 'escalate':
       break;
@@ -210,7 +218,7 @@ export function nextEscalationTimer(state: NoticeState, plan: EscalationPlan): E
   const due = Date.parse(step.decideBy.at);
   const reached = Date.parse(step.reachedAt);
   const reminders = plan.remindersMs
-    .filter((ms) => due - ms >= reached && !(step.remindersSent ?? []).includes(ms))
+    .filter((ms) => !!step.assigneeId && due - ms >= reached && !(step.remindersSent ?? []).includes(ms))
     .map((ms) => ({ kind: 'decision_reminder' as const, at: due - ms, offsetMs: ms }));
   const all: EscalationTimer[] = [...reminders, { kind: 'decision_timeout', at: due }];
   all.sort((a, b) => a.at - b.at);

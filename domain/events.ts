@@ -21,7 +21,8 @@ export type NoticeEventType =
   | 'escalation_decided'
   | 'supervision_lapsed'
   | 'escalation_ended'
-  | 'not_issued';
+  | 'not_issued'
+  | 'deadlines_recomputed';
 
 export interface NoticeEvent {
   /** Position in the notice's timeline; with the notice id, the idempotency key of the record. */

@@ -30,6 +30,8 @@ export const UNIT_ROLES = [
   'direct_responsible',
   'liaison',
   'leadership_member',
+  /** 单位行政主要负责人（院长、处长）: with the secretary, the unit's main leader (领导班子主要负责人, Art. 8). */
+  'principal',
 ] as const;
 
 export type UniversityRole = (typeof UNIVERSITY_ROLES)[number];
@@ -64,6 +66,7 @@ export const ROLE_LABELS: Record<Role, { zh: string; en: string }> = {
   direct_responsible: { zh: '直接责任人（分管网络安全的领导班子成员）', en: 'Direct Responsible Person (Unit Leader in Charge of Cybersecurity)' },
   liaison: { zh: '网络安全联络员', en: 'Cybersecurity Liaison' },
   leadership_member: { zh: '领导班子成员', en: 'Leadership Team Member' },
+  principal: { zh: '行政主要负责人（院长/处长）', en: 'Unit Principal (Dean / Director)' },
 };
 
 export const UNIT_KINDS = ['college', 'department', 'affiliated'] as const;

@@ -6,6 +6,8 @@
 import type { Deadline } from './deadlines';
 import type { Category, ChainRole, EscalationDecisionKind, NoticeStatus, SeverityLevel } from './glossary';
 import type { Actor } from './rules';
+import type { UnitRole } from './glossary';
+import type { ReminderTiming } from './reminders';
 
 export type OverdueKind = 'acknowledge' | 'rectify';
 
@@ -58,6 +60,8 @@ export interface ExtensionRequest {
 export interface ReminderPlan {
   acknowledge: number[];
   rectify: number[];
+  /** Where working-day reminders land (absent in notices issued before: plain offsets). */
+  timing?: ReminderTiming;
 }
 
 export interface NoticeInput {
@@ -77,6 +81,8 @@ export interface NoticeInput {
   escalation: EscalationPlan;
   /** Windows for an accountability proposal opened from this notice's escalation. */
   proposalTiming: { approveWithinMs: number; decideWithinMs: number; remindersMs: number[] };
+  /** Who of the unit is told of the new notice (absent in notices issued before: liaisons and the direct responsible person). */
+  newNoticeRoles?: UnitRole[];
 }
 
 export interface NoticeState {
@@ -162,6 +168,8 @@ export interface EscalationPlan {
   remindersMs: number[];
   /** Whether the holder's delegates may decide too (absent in notices issued before delegation). */
   allowDelegates?: boolean;
+  /** The longest extension a leader may decide, from the decision (absent in notices issued before: unbounded). */
+  maxExtendMs?: number;
 }
 
 /** One level resolved from the organisation at the moment it is reached (an activity does it). */

@@ -5,6 +5,7 @@
  * free of anything but orchestration. No I/O, no clock: `now` is always passed in.
  */
 import type { Deadline } from './deadlines';
+import { reminderInstant } from './reminders';
 import { STATUS_LABELS, type NoticeStatus } from './glossary';
 import { RuleViolation, type Actor } from './rules';
 import type {
@@ -277,7 +278,7 @@ export function nextTimer(state: NoticeState): TimerEvent | null {
     const due = Date.parse(deadline.at);
     const setAt = Date.parse(deadline.explanation.from);
     for (const offsetMs of offsets) {
-      const at = due - offsetMs;
+      const at = reminderInstant(state.id, kind, due, offsetMs, state.reminders.timing);
       const key = reminderKey(kind, deadline.at, offsetMs);
       if (at >= setAt && at < due && !state.remindersSent.includes(key)) {
         candidates.push({ kind: 'reminder', deadline: kind, at, key, offsetMs });
@@ -307,4 +308,34 @@ export function markOverdue(state: NoticeState, kind: OverdueKind): boolean {
   if (kind === 'acknowledge' && state.status !== 'issued') return false;
   state.overdue = kind;
   return true;
+}
+
+export interface ReminderDue {
+  deadline: OverdueKind;
+  offsetMs: number;
+  /** ISO instant the reminder falls due. */
+  at: string;
+  sent: boolean;
+}
+
+/**
+ * The reminders of the deadlines the notice is running towards, with when each falls due (shown on
+ * the notice). The same rule as nextTimer: only those after the deadline was set and before it.
+ */
+export function reminderSchedule(state: NoticeState): ReminderDue[] {
+  const out: ReminderDue[] = [];
+  const add = (kind: OverdueKind, deadline: Deadline, offsets: number[]) => {
+    const due = Date.parse(deadline.at);
+    const setAt = Date.parse(deadline.explanation.from);
+    for (const offsetMs of offsets) {
+      const at = reminderInstant(state.id, kind, due, offsetMs, state.reminders.timing);
+      if (at >= setAt && at < due) {
+        out.push({ deadline: kind, offsetMs, at: new Date(at).toISOString(), sent: state.remindersSent.includes(reminderKey(kind, deadline.at, offsetMs)) });
+      }
+    }
+  };
+  if (isTerminal(state.status)) return out;
+  if (state.status === 'issued') add('acknowledge', state.acknowledgeBy, state.reminders.acknowledge);
+  add('rectify', state.rectifyBy, state.reminders.rectify);
+  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }

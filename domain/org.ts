@@ -101,6 +101,8 @@ const unitSchema = z.strictObject({
   directResponsible: singleRole,
   liaisons: listRole,
   leadershipMembers: listRole,
+  /** 院长/处长: the unit's administrative head (optional; vacant when absent). */
+  principal: singleRole,
 });
 
 /** A deputy who may decide escalations for a leader (where the policy allows delegates). */
@@ -123,6 +125,7 @@ const UNIT_FIELDS = {
   directResponsible: 'direct_responsible',
   liaisons: 'liaison',
   leadershipMembers: 'leadership_member',
+  principal: 'principal',
 } as const satisfies Record<
   keyof Omit<z.output<typeof unitSchema>, 'id' | 'name' | 'nameEn' | 'kind'>,
   UnitRole

@@ -8,8 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { WorkCalendar } from './calendar';
 import { computeDeadline, type Deadline } from './deadlines';
-import { durationMs, parseDuration, positiveIsoDuration } from './duration';
-import { SEVERITY_LABELS, type Severity } from './glossary';
+import { durationMs, isoDuration, parseDuration, positiveIsoDuration } from './duration';
+import { SEVERITY_LABELS, UNIT_ROLES, type Severity, type UnitRole } from './glossary';
 import { incidentPolicySchema, triggerPolicySchema } from './incident-policy';
 
 export { SEVERITIES, SEVERITY_LABELS } from './glossary';
@@ -87,6 +87,11 @@ export const escalationPolicySchema = z
     reminders: remindersSchema,
     /** Whether a leader's delegates (organisation file `delegations`) may decide for them. */
     allowDelegates: z.boolean().default(false),
+    /**
+     * The longest extension (延期) a leader may decide, as plain time from the decision; absent:
+     * the severity's rectification window (`rectify.within`, read as plain time).
+     */
+    maxExtend: positiveIsoDuration.optional(),
   })
   .superRefine(checkReminders('decideWithin'));
 
@@ -121,11 +126,30 @@ export const timeLimitsSchema = z.strictObject({
 
 export const DEFAULT_TIME_LIMITS = { maxDeadlineAhead: 'P365D', maxFactsAgo: 'P3650D' };
 
+const unitRoleSchema = z.enum(UNIT_ROLES);
+
 export const severityPolicySchema = z.strictObject({
   acknowledge: windowPolicySchema,
   rectify: windowPolicySchema,
   escalation: escalationPolicySchema,
+  /**
+   * Who of the unit is told of a new notice of this severity (unit roles). Absent: see
+   * DEFAULT_NEW_NOTICE_ROLES (critical and high also the first responsible person, Art. 6).
+   */
+  newNotice: z.array(unitRoleSchema).min(1).optional(),
 });
+
+/** Who of the unit hears of a new notice, when the policy does not say. */
+export const DEFAULT_NEW_NOTICE_ROLES: Record<Severity, UnitRole[]> = {
+  critical: ['liaison', 'direct_responsible', 'first_responsible'],
+  high: ['liaison', 'direct_responsible', 'first_responsible'],
+  medium: ['liaison', 'direct_responsible'],
+  low: ['liaison', 'direct_responsible'],
+};
+
+const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: '应为 HH:MM（北京时间） / Expected HH:MM (Beijing time)' });
 
 export const policySchema = z.strictObject({
   version: z.literal(1),
@@ -150,6 +174,14 @@ export const policySchema = z.strictObject({
   /** Incidents' clocks and Art. 7's triggers (domain/incident-policy.ts); optional, with defaults. */
   incidents: incidentPolicySchema,
   triggers: triggerPolicySchema.default(triggerPolicySchema.parse({})),
+
+  /**
+   * Reminders of windows counted in working days go out on a working day at this time of day
+   * (Beijing time), spread over `reminderSpread` after it by notice; plain-time windows keep their
+   * plain offsets.
+   */
+  reminderTimeOfDay: timeOfDay.default('09:00'),
+  reminderSpread: isoDuration.default('PT30M'),
 });
 
 export type Policy = z.output<typeof policySchema>;
@@ -225,4 +257,21 @@ export function accountabilityTiming(policy: Policy): { approveWithinMs: number;
     decideWithinMs: durationMs(parseDuration(a.decideWithin)),
     remindersMs: reminderOffsetsMs(a.reminders),
   };
+}
+
+/** The longest extension a leader may decide on a notice of this severity, in milliseconds. */
+export function maxExtendMs(policy: Policy, severity: Severity): number {
+  const sev = policy.severities[severity];
+  return durationMs(parseDuration(sev.escalation.maxExtend ?? sev.rectify.within));
+}
+
+/** Who of the unit is told of a new notice of this severity. */
+export function newNoticeRoles(policy: Policy, severity: Severity): UnitRole[] {
+  return policy.severities[severity].newNotice ?? DEFAULT_NEW_NOTICE_ROLES[severity];
+}
+
+/** The reminder time of day, as minutes after local midnight, and the spread in milliseconds. */
+export function reminderTiming(policy: Policy): { timeOfDayMinutes: number; spreadMs: number } {
+  const [h, m] = policy.reminderTimeOfDay.split(':').map(Number);
+  return { timeOfDayMinutes: h * 60 + m, spreadMs: durationMs(parseDuration(policy.reminderSpread)) };
 }

@@ -28,6 +28,7 @@ export const MATRIX_ROLES: ReadonlyArray<{ role: Role; zh: string; en: string }>
   { role: 'direct_responsible', zh: '单位分管领导', en: 'unit direct responsible' },
   { role: 'liaison', zh: '联络员', en: 'liaison' },
   { role: 'leadership_member', zh: '班子成员', en: 'leadership member' },
+  { role: 'principal', zh: '院长/处长', en: 'unit principal' },
 ];
 
 const SCOPE_CELL: Record<Scope, string> = {
@@ -40,7 +41,9 @@ const NO = '—';
 
 /** Which roles can have own items of this endpoint's kind: escalations ask the chain's roles. */
 function mayOwn(ep: Endpoint, role: Role): boolean {
-  if (ep.target === 'escalation' || (ep.target === 'none' && ep.path.startsWith('/api/escalations'))) return CHAIN_ROLES.includes(role);
+  if (ep.target === 'escalation' || ep.target === 'proposal' || (ep.target === 'none' && ep.path.startsWith('/api/escalations'))) {
+    return CHAIN_ROLES.includes(role);
+  }
   return true;
 }
 
@@ -85,7 +88,8 @@ export function renderAccessMatrix(): string {
     `\`✓\` all units · \`${SCOPE_CELL.own_unit}\`: the units where the person holds that role · ` +
       `\`${SCOPE_CELL.supervised}\`: the units they supervise as a university leader · ` +
       `\`${OWN}\`: only their own (their messages and robots; an escalation while it waits at their level or for them as a ` +
-      "delegate where the notice's policy allows, and for reading, every escalation they were asked in) · `—` refused.",
+      "delegate where the notice's policy allows, and for reading, every escalation they were asked in and the accountability " +
+      'proposal such an escalation produced) · `—` refused.',
     '',
     'Refused means **403**, or **404** where the item belongs to a unit the person may not see (its existence is not disclosed); ' +
       'lists show only what the person may see, in their items and in `total`. Without a token every row but the public ones answers **401**. ' +

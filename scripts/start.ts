@@ -26,7 +26,7 @@ import {
 async function startTemporal(env: ReturnType<typeof loadEnvOrExit>, log: ReturnType<typeof createLogger>): Promise<{ stop(): Promise<void>; uiUrl?: string }> {
   const port = Number(env.TEMPORAL_ADDRESS.split(':').pop());
   const dbFilename = path.join(env.DATA_DIR, 'temporal.db');
-  const cli = resolveTemporalCli((line) => log.info(line));
+  const cli = await resolveTemporalCli((line) => log.info(line));
   if (cli) {
     log.info({ cli, dbFilename }, 'starting the Temporal dev server');
     const server: DevServer = await startDevServer({

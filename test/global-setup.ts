@@ -42,7 +42,7 @@ export default async function globalSetup(): Promise<void> {
 }
 
 async function startTestDevServer(): Promise<void> {
-  const cli = resolveTemporalCli((l) => console.log(l));
+  const cli = await resolveTemporalCli((l) => console.log(l));
   if (!cli) {
     throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or install Go so it can be built.');
   }

@@ -12,6 +12,7 @@ import type {
   ReviewInput,
 } from '../domain/notice';
 import type { EscalationDecisionInput } from '../domain/escalation';
+import type { RecomputedDeadlines } from '../domain/overdue-rules';
 
 export const TASK_QUEUE_DEFAULT = 'cyberduty';
 
@@ -37,5 +38,8 @@ export const decideExtensionUpdate = defineUpdate<NoticeState, [{ actor: Actor; 
 export const decideEscalationUpdate = defineUpdate<NoticeState, [{ actor: Actor; decision: EscalationDecisionInput }]>(
   'decideEscalation',
 );
+
+/** The office has deadlines counted over a year the calendar did not cover counted again (issue 12). */
+export const recomputeDeadlinesUpdate = defineUpdate<NoticeState, [{ actor: Actor; deadlines: RecomputedDeadlines }]>('recomputeDeadlines');
 
 export const stateQuery = defineQuery<NoticeState>('state');

@@ -61,6 +61,8 @@ import {
   recordDecision,
   startEscalation,
 } from '../domain/escalation';
+import { applyLeaderExtension, applyRecomputedDeadlines, checkRecomputeDeadlines, keepAtTop, nextLevelAfter, type RecomputedDeadlines } from '../domain/overdue-rules';
+import { reviewPauseDeadline } from '../domain/review-pause';
 import {
   acknowledgeUpdate,
   decideEscalationUpdate,
@@ -68,6 +70,7 @@ import {
   issuedUpdate,
   requestExtensionUpdate,
   reviewUpdate,
+  recomputeDeadlinesUpdate,
   stateQuery,
   submitRectificationUpdate,
   withdrawUpdate,
@@ -99,7 +102,11 @@ function endReasonFor(state: NoticeState): EscalationEndReason {
   return 'back_on_time';
 }
 
+/** Notices started before issue 12's rules keep the commands they were started with (see README, changing workflow code). */
+const ISSUE_12 = 'issue-12-overdue-rules';
+
 export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
+  const v12 = patched(ISSUE_12);
   const state = initialState(input);
   let issuedRecorded = false;
   let recording: Promise<void> = Promise.resolve();
@@ -190,16 +197,18 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     reviewUpdate,
     async ({ actor, review: input }) => {
       const now = nowIso();
+      const pause = input.decision === 'reject' && !input.rectifyBy && v12 ? reviewPauseDeadline(state, now) : undefined;
       const newDeadline =
         input.decision === 'reject' && input.rectifyBy
           ? explicitDeadline(input.rectifyBy, 'explicit', now, dueBecause(SENT_BACK))
-          : undefined;
+          : pause;
       review(state, actor, input, now, newDeadline);
       const accepted = input.decision === 'accept';
       await record(accepted ? 'review_accepted' : 'review_rejected', actor, {
         round: state.rectifications.length,
         comment: input.comment ?? '',
         ...(newDeadline ? { rectifyBy: newDeadline.at } : {}),
+        ...(pause ? { reviewPause: pause.explanation.reviewPause } : {}),
       });
       await notify('review_outcome', unitContacts(), {
         decision: input.decision,
@@ -280,6 +289,23 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     },
   );
 
+  setHandler(
+    recomputeDeadlinesUpdate,
+    async ({ actor, deadlines }) => {
+      const changes = applyRecomputedDeadlines(state, deadlines, nowIso());
+      await record('deadlines_recomputed', actor, changes);
+      await settleEscalation();
+      return state;
+    },
+    {
+      validator: ({ actor, deadlines }: { actor: Actor; deadlines: RecomputedDeadlines }) =>
+        validate(() => {
+          requireGrant(actor, 'notice.recomputeDeadlines', state.unitId);
+          checkRecomputeDeadlines(state, deadlines);
+        }),
+    },
+  );
+
   async function fire(timer: TimerEvent): Promise<void> {
     if (timer.kind === 'reminder') {
       state.remindersSent.push(timer.key);
@@ -329,6 +355,27 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       .slice(before)
       .filter((x) => x.outcome.startsWith('skipped'))
       .map((x) => ({ level: x.level, role: x.role, assigneeId: x.assigneeId, outcome: x.outcome }));
+    if (!step && v12) {
+      // Nobody above: the escalation stays with the highest leader asked (never out of every clock).
+      const again = keepAtTop(e, now, decideBy);
+      await record('escalated', SYSTEM_ACTOR, {
+        escalationId: e.id,
+        level: again.level,
+        role: again.role,
+        assigneeId: again.assigneeId,
+        again: true,
+        decideBy: again.decideBy?.at ?? null,
+        skipped,
+      });
+      if (again.assigneeId) {
+        await notify('decision_needed', [{ personIds: [again.assigneeId, ...(again.delegateIds ?? [])] }], {
+          escalationId: e.id,
+          level: again.level,
+          decideBy: again.decideBy?.at ?? null,
+        });
+      }
+      return;
+    }
     if (!step) {
       endEscalation(e, 'chain_exhausted', now);
       await record('escalation_ended', SYSTEM_ACTOR, { escalationId: e.id, reason: 'chain_exhausted', skipped });
@@ -391,7 +438,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
           factsAt,
           noticeIds: [state.id],
           evidence: state.rectifications.flatMap((r) => r.evidence.map((x) => ({ name: x.name, sha256: x.sha256 }))),
-          origin: { kind: 'escalation', noticeId: state.id, level: step.level, leaderId: actor.id },
+          origin: { kind: 'escalation', noticeId: state.id, level: step.level, leaderId: actor.id, asked: leadersAsked(e) },
           attribution,
           createdAt: nowIso(),
           createdBy: { id: actor.id, name: actor.name },
@@ -422,7 +469,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
       step.outcome = 'decided';
       await record('supervision_lapsed', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, until: e.superviseUntil ?? null });
     }
-    await escalateFrom(e, step.level + 1);
+    await escalateFrom(e, v12 ? nextLevelAfter(step) : step.level + 1);
   }
 
   setHandler(
@@ -449,12 +496,18 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
           await escalateFrom(e, step.level + 1);
           break;
         case 'extend':
-          state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, dueBecause({
-            zh: `第${step.level}级领导决定延期`,
-            en: `Extended by the level ${step.level} leader`,
-          }));
-          if (state.overdue === 'rectify') state.overdue = null;
-          await record('escalation_decided', actor, data);
+          if (v12) {
+            // On an acknowledgement overdue the acknowledgement deadline moves (issue 12).
+            const { moved } = applyLeaderExtension(state, step.level, decision.until!, now);
+            await record('escalation_decided', actor, { ...data, moved, acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
+          } else {
+            state.rectifyBy = explicitDeadline(decision.until!, 'extension', now, dueBecause({
+              zh: `第${step.level}级领导决定延期`,
+              en: `Extended by the level ${step.level} leader`,
+            }));
+            if (state.overdue === 'rectify') state.overdue = null;
+            await record('escalation_decided', actor, data);
+          }
           await notify('escalation_decided', unitContacts(), data);
           await settleEscalation('extended', actor);
           break;
@@ -494,7 +547,10 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
     return state;
   }
   issuedRecorded = true;
-  await notify('new_notice', unitContacts(), { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
+  const newNoticeAudience: NotifyRequest['audience'] = input.newNoticeRoles
+    ? [{ unitId: state.unitId, unitRoles: input.newNoticeRoles }]
+    : unitContacts();
+  await notify('new_notice', newNoticeAudience, { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
 
   while (!isTerminal(state.status)) {
     const seen = state.version;

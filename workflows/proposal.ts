@@ -30,6 +30,7 @@ import {
   checkApprove,
   checkDecide,
   checkEdit,
+  checkSitsOnBody,
   checkRequestApproval,
   checkReturn,
   decideProposal,
@@ -42,6 +43,7 @@ import {
   returnProposal,
 } from '../domain/accountability';
 import type { Deadline } from '../domain/deadlines';
+import { requireGrant } from '../domain/access';
 import {
   proposalApproveUpdate,
   proposalCreatedUpdate,
@@ -95,11 +97,22 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
   setHandler(
     proposalEditUpdate,
     async ({ actor, edit }) => {
+      const before = JSON.parse(JSON.stringify(state.attribution)) as ProposalState['attribution'];
       const changed = editProposal(state, edit);
-      await record('edited', actor, { changed });
+      // A change of the attribution is recorded with its reason and what it was before (Art. 8).
+      await record('edited', actor, {
+        changed,
+        ...(edit.attribution ? { attribution: { reason: edit.attribution.reason.trim(), kinds: edit.attribution.kinds ?? null, before, after: state.attribution } } : {}),
+      });
       return state;
     },
-    { validator: ({ actor, edit }: { actor: ProposalActor; edit: ProposalEdit }) => validate(() => checkEdit(state, actor, edit)) },
+    {
+      validator: ({ actor, edit }: { actor: ProposalActor; edit: ProposalEdit }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.edit', state.unitId);
+          checkEdit(state, actor, edit);
+        }),
+    },
   );
 
   setHandler(
@@ -111,7 +124,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       await notify('proposal_approval_requested', LEADER, { due: state.approveBy!.at });
       return state;
     },
-    { validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) => validate(() => checkRequestApproval(state, actor, due, Date.now())) },
+    {
+      validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.edit', state.unitId);
+          checkRequestApproval(state, actor, due, Date.now());
+        }),
+    },
   );
 
   setHandler(
@@ -122,7 +141,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       await notify('proposal_returned', OFFICE, { reason: reason.trim() });
       return state;
     },
-    { validator: ({ actor, reason }: { actor: ProposalActor; reason: string }) => validate(() => checkReturn(state, actor, reason)) },
+    {
+      validator: ({ actor, reason }: { actor: ProposalActor; reason: string }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.approve', state.unitId);
+          checkReturn(state, actor, reason);
+        }),
+    },
   );
 
   setHandler(
@@ -135,7 +160,13 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       await notify('proposal_approved', OFFICE);
       return state;
     },
-    { validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) => validate(() => checkApprove(state, actor, due, Date.now())) },
+    {
+      validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.approve', state.unitId);
+          checkApprove(state, actor, due, Date.now());
+        }),
+    },
   );
 
   setHandler(
@@ -151,7 +182,14 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       }
       return state;
     },
-    { validator: ({ actor, decision }: { actor: ProposalActor; decision: DecisionInput }) => validate(() => checkDecide(state, actor, decision)) },
+    {
+      validator: ({ actor, decision }: { actor: ProposalActor; decision: DecisionInput }) =>
+        validate(() => {
+          requireGrant(actor, 'proposal.decide', state.unitId);
+          checkSitsOnBody(actor, decision.body);
+          checkDecide(state, actor, decision);
+        }),
+    },
   );
 
   /** Reminds whoever holds the proposal now: the cybersecurity leader, or the bodies yet to decide. */

@@ -28,6 +28,8 @@ const AUDITOR = 'p-ma-xiaodong';
 const CS_LIAISON = 'p-li-na';
 const CS_DIRECT = 'p-liu-yang';
 const CS_FIRST = 'p-zhang-wei';
+/** cs's principal (院长): with the secretary, a main leader (Art. 8). */
+const CS_PRINCIPAL = 'p-qian-hao';
 const CS_MEMBER = 'p-liu-wei';
 const CS_SUPERVISOR = 'p-zhou-wenbin';
 const YANG = 'p-yang-fan';
@@ -102,7 +104,7 @@ describe('with the default accountability policy', () => {
       [CS_DIRECT, 'cybersecurity_responsible', null],
       [CS_FIRST, 'principal_responsible', null],
     ]);
-    expect(p.attribution.collective).toEqual({ mainLeadership: [CS_FIRST, CS_DIRECT], importantLeadership: [], measures: [] });
+    expect(p.attribution.collective).toEqual({ mainLeadership: [CS_FIRST, CS_PRINCIPAL, CS_DIRECT], importantLeadership: [], measures: [] });
     expect(p.names[CS_DIRECT]).toBe('刘洋');
     const url = `${URL}/${p.id}`;
 
@@ -408,7 +410,7 @@ describe('with the default accountability policy', () => {
       [CS_DIRECT, 'cybersecurity_responsible'],
       [CS_FIRST, 'principal_responsible'],
     ]);
-    expect(old.attribution.collective!.mainLeadership).toEqual([CS_FIRST, CS_DIRECT]);
+    expect(old.attribution.collective!.mainLeadership).toEqual([CS_FIRST, CS_PRINCIPAL, CS_DIRECT]);
 
     const recent = await draft({ factsAt: new Date().toISOString(), partiesConcerned: [] });
     expect(recent.attribution.individuals.map((r) => r.personId)).toEqual([YANG, CS_FIRST]);

@@ -254,7 +254,7 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
       importId: expect.any(Number),
       unchanged: false,
       units: { added: 3, updated: 0, deactivated: 0 },
-      people: { added: 22, updated: 0, deactivated: 0 },
+      people: { added: 23, updated: 0, deactivated: 0 },
       assignments: { opened: total, closed: 0, kept: 0 },
     });
     expect(await isOrgEmpty(db)).toBe(false);
@@ -273,6 +273,7 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
       supervisingLeader: 'p-zhou-wenbin',
       cybersecurityLeader: 'p-zhao-hongyu',
       partySecretary: 'p-wang-jianguo',
+      principal: 'p-qian-hao',
     });
     // Vacancy: lib has no direct responsible person.
     expect((await getUnitChain(db, 'lib', at)).directResponsible).toBeNull();
@@ -285,6 +286,7 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
       supervisingLeader: null,
       cybersecurityLeader: null,
       partySecretary: null,
+      principal: null,
     });
 
     expect(await getUnitRoleHolders(db, 'cs', 'leadership_member', at)).toEqual(['p-liu-wei', 'p-xu-jing']);
@@ -308,10 +310,10 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
     expect(await getUnit(db, 'nope')).toBeNull();
 
     const csPeople = await listPeople(db, { unitId: 'cs' });
-    expect(csPeople.map((p) => p.id)).toEqual(['p-li-na', 'p-liu-wei', 'p-liu-yang', 'p-xu-jing', 'p-zhang-wei', 'p-zhou-wenbin']);
+    expect(csPeople.map((p) => p.id)).toEqual(['p-li-na', 'p-liu-wei', 'p-liu-yang', 'p-qian-hao', 'p-xu-jing', 'p-zhang-wei', 'p-zhou-wenbin']);
     expect(csPeople.find((p) => p.id === 'p-li-na')!.roles).toEqual([{ role: 'liaison', unitId: 'cs' }]);
     const everyone = await listPeople(db);
-    expect(everyone).toHaveLength(22);
+    expect(everyone).toHaveLength(23);
     expect(everyone.find((p) => p.id === 'p-zhao-hongyu')!.roles).toEqual([
       { role: 'cybersecurity_leader', unitId: null },
       { role: 'supervising_leader', unitId: 'ito' },
@@ -481,7 +483,7 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
     expect((await getUnitChain(db, 'lib', hourAfter(T1))).firstResponsible).toBe('p-ye-ting');
     expect(await listPeople(db, { unitId: 'lib' })).toEqual([]);
     expect(await count('units')).toBe(3);
-    expect(await count('people')).toBe(22);
+    expect(await count('people')).toBe(23);
 
     // Brought back: reactivated, counted as updated.
     const back = await importOrg(db, small(), { source: 'v3', now: hourAfter(T2) });
@@ -514,6 +516,7 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
       supervisingLeader: 'p-zhou-wenbin',
       cybersecurityLeader: 'p-zhao-hongyu',
       partySecretary: 'p-wang-jianguo',
+      principal: 'p-qian-hao',
     });
     expect((await getPersonRoles(db, 'p-li-na')).units).toEqual([{ unitId: 'cs', role: 'liaison' }]);
     expect((await getPersonRoles(db, 'p-chen-jing')).university).toEqual(['office']);

@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../../scripts/temporal-cli';
+import { findTemporalCli, freePort, startDevServer, type DevServer } from '../../scripts/temporal-cli';
 import { devServerSearchAttributeArgs } from '../../workflows/search-attributes';
 import { startCluster, clusterToken, type Cluster, type Proc } from '../support/processes';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
@@ -36,7 +36,8 @@ d('durability: worker SIGKILL, Temporal restart, database and SMTP outages durin
   let temporalFile: string;
   let api: Proc & { url: string };
   let worker: Proc;
-  const cli = resolveTemporalCli(() => undefined);
+  // Found, not built: the run's globalSetup has found or built it already.
+  const cli = findTemporalCli();
 
   const startTemporal = async () =>
     startDevServer({ cliPath: cli!, port: temporalPort, dbFilename: temporalFile, extraArgs: devServerSearchAttributeArgs(), log: () => undefined });

@@ -4,6 +4,7 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { acknowledgeUpdate, noticeWorkflowId, withdrawUpdate } from '../../workflows/definitions';
+import { proposalApproveUpdate, proposalEditUpdate, proposalRequestApprovalUpdate, proposalWorkflowId } from '../../workflows/proposal-definitions';
 import { startStack, type Stack } from '../support/stack';
 
 let s: Stack;
@@ -53,4 +54,38 @@ test('an update without roles, or with another unit\'s roles, is refused; with t
   // The right roles pass.
   const state = await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: 'p-li-na', name: '李娜', capacity: 'unit', roles: cs } }] });
   expect(state.status).toBe('rectifying');
+});
+
+test('a proposal update sent around the API is refused unless the roles it carries allow it, whatever capacity it declares', async () => {
+  const created = await s.as('p-chen-jing').post('/api/accountability-proposals', {
+    unitId: 'cs',
+    trigger: 'outage_6h',
+    facts: '绕过接口修改问责建议',
+    factsAt: new Date().toISOString(),
+    partiesConcerned: ['p-ma-jun'],
+  });
+  expect(created.status).toBe(201);
+  const h = s.client.workflow.getHandle(proposalWorkflowId(created.body.id as string));
+  const edit = { facts: '被篡改的事实' };
+  // Declares the office's capacity, carries no roles.
+  expect(await refusal(h.executeUpdate(proposalEditUpdate, { args: [{ actor: { id: 'p-li-na', name: '李娜', capacity: 'office' }, edit }] }))).toBe('forbidden');
+  // Declares the office's capacity, carries a liaison's roles.
+  const liaison = { university: [], units: [{ unitId: 'cs', role: 'liaison' as const }] };
+  expect(
+    await refusal(h.executeUpdate(proposalEditUpdate, { args: [{ actor: { id: 'p-li-na', name: '李娜', capacity: 'office', roles: liaison }, edit }] })),
+  ).toBe('forbidden');
+  // The office asks for approval; a party committee member declaring the leader's capacity cannot approve.
+  const office = { university: ['office' as const], units: [] };
+  await h.executeUpdate(proposalEditUpdate, {
+    args: [{ actor: { id: 'p-chen-jing', name: '陈静', capacity: 'office', roles: office }, edit: { individuals: [{ personId: 'p-ma-jun', measure: 'criticism_education', reason: '未及时处置' }] } }],
+  });
+  await h.executeUpdate(proposalRequestApprovalUpdate, { args: [{ actor: { id: 'p-chen-jing', name: '陈静', capacity: 'office', roles: office } }] });
+  const committee = { university: ['party_committee' as const], units: [] };
+  expect(
+    await refusal(h.executeUpdate(proposalApproveUpdate, { args: [{ actor: { id: 'p-liu-chang', name: '刘畅', capacity: 'cybersecurity_leader', roles: committee } }] })),
+  ).toBe('forbidden');
+  // Nothing changed but what the office did.
+  const after = (await s.as('p-chen-jing').get(`/api/accountability-proposals/${created.body.id as string}`)).body;
+  expect(after.facts).toBe('绕过接口修改问责建议');
+  expect(after.status).toBe('awaiting_approval');
 });

@@ -848,6 +848,22 @@ const SPECS: Record<string, Spec> = {
   'GET /api/auth/session': { as: OFFICE, params: () => ({}), body: 'none' },
   'POST /api/auth/signout': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/system/stuck': { as: OFFICE, params: () => ({}), body: 'none' },
+
+
+  // Issue 12: calendar upkeep (a year far ahead, test data only).
+  'GET /api/calendar': { as: OFFICE, params: () => ({}), body: 'none' },
+  'PUT /api/calendar/years/:year': {
+    as: OFFICE,
+    params: () => ({ year: '2099' }),
+    body: 'required',
+    template: () => ({ holidays: [{ date: '2099-01-01', name: '测试用假日' }], workdays: [] }),
+    refused: () =>
+      fc.oneof(
+        refused('a date outside the year', OFFICE, { year: '2099' }, fc.constant({ holidays: [{ date: '2098-12-31', name: '测试' }] })),
+        refused('a weekday as a make-up working day', OFFICE, { year: '2099' }, fc.constant({ holidays: [{ date: '2099-01-01', name: '测试' }], workdays: [{ date: '2099-01-05', name: '测试' }] })),
+      ),
+  },
+  'POST /api/notices/recompute-deadlines': { as: OFFICE, params: () => ({}), body: 'none' },
 };
 
 /** Every kind of request for one endpoint. */

@@ -48,6 +48,7 @@ const PEOPLE: ReadonlyArray<{ id: string; role: string; side: 'university' | 'cs
   { id: 'p-liu-yang', role: 'direct_responsible', side: 'cs (own unit)' },
   { id: 'p-li-na', role: 'liaison', side: 'cs (own unit)' },
   { id: 'p-liu-wei', role: 'leadership_member', side: 'cs (own unit)' },
+  { id: 'p-qian-hao', role: 'principal', side: 'cs (own unit)' },
   { id: 'p-sun-ming', role: 'first_responsible', side: 'ito (other unit)' },
   { id: 'p-gao-fang', role: 'direct_responsible', side: 'ito (other unit)' },
   { id: 'p-wu-lei', role: 'liaison', side: 'ito (other unit)' },
@@ -87,6 +88,7 @@ let people: Person[];
 let notice: NoticeRef;
 let escalation: EscalationRef;
 let proposal: ProposalRef;
+let fromEscalation: ProposalRef & { asked: string[] };
 let outboxId: number;
 let it: ReturnType<typeof incidentTargets>;
 let incident: IncidentRef;
@@ -104,15 +106,18 @@ beforeAll(async () => {
   );
   // Shared targets of cs, which calls that are refused (or only read) never change; and items of
   // the other units, so that lists have something to leak.
-  [notice, escalation, proposal] = await Promise.all([
+  let fe: typeof fromEscalation;
+  [notice, escalation, proposal, fe] = await Promise.all([
     t.notice('under_review'),
     t.escalation('cs'),
     t.proposal('draft', 'cs', true),
+    t.proposalFromEscalation('cs'),
     t.notice('issued', 'ito'),
     t.notice('rectifying', 'lib'),
     t.escalation('ito'),
     t.proposal('draft', 'ito'),
   ]);
+  fromEscalation = fe;
   it = incidentTargets(s);
   [incident, systemId] = await Promise.all([it.incident('under_review'), it.system('cs'), it.incident('open', 'ito'), it.system('ito')]).then(
     ([i, sys]) => [i, sys] as const,
@@ -222,7 +227,13 @@ const PLANS: Record<string, Plan> = {
 
   'GET /api/accountability-proposals': { ...none, query: '?pageSize=5' },
   'POST /api/accountability-proposals': { ...none, body: () => proposalBody('cs') },
-  'GET /api/accountability-proposals/:id': { cases: proposalCase() },
+  // Also the proposal an escalation produced: the leaders asked in it read it (own items).
+  'GET /api/accountability-proposals/:id': {
+    cases: () => [
+      ...proposalCase()(),
+      { what: 'a cs proposal from an escalation', facts: { ...CS, asked: fromEscalation.asked }, shared: { id: fromEscalation.id } },
+    ],
+  },
   'GET /api/accountability-proposals/:id/evidence/:sha256': { cases: proposalCase() },
   'PATCH /api/accountability-proposals/:id': {
     cases: proposalCase(async () => ({ id: (await t.proposal('draft')).id })),
@@ -309,6 +320,15 @@ const PLANS: Record<string, Plan> = {
   'GET /api/auth/session': none,
   'POST /api/auth/signout': none,
   'GET /api/system/stuck': none,
+
+
+  // Issue 12: calendar upkeep (a year far ahead, test data only).
+  'GET /api/calendar': none,
+  'PUT /api/calendar/years/:year': {
+    cases: () => one({ facts: {}, shared: { year: '2099' } }),
+    body: () => ({ holidays: [{ date: '2099-01-01', name: '测试用假日 / test holiday' }], workdays: [] }),
+  },
+  'POST /api/notices/recompute-deadlines': { ...none, body: () => ({}) },
 };
 
 function fill(pattern: string, params: Params): string {
@@ -519,5 +539,17 @@ test('own items: a leader asked in an escalation keeps seeing it after leaving t
     expect((list.body.items as Array<{ id: string }>).map((x) => x.id).sort()).toEqual(asked);
   } finally {
     await importOrg(s.db, loadOrgFile(SMALL_ORG), { source: 'matrix-restore' });
+  }
+});
+
+test('the leaders asked in an escalation, and the proposer, read the proposal it produced; others of the unit do not', async () => {
+  const ep = ENDPOINTS.find((e) => e.method === 'GET' && e.path === '/api/accountability-proposals/:id')!;
+  const asked = fromEscalation.asked;
+  expect(asked).toEqual(expect.arrayContaining(['p-liu-yang', 'p-zhang-wei', 'p-zhou-wenbin']));
+  for (const p of people) {
+    const res = await call(s, 'GET', `/api/accountability-proposals/${fromEscalation.id}`, { as: p.id });
+    const expected = expectedAnswer(ep, p.user, { unitId: 'cs', asked });
+    if (asked.includes(p.id)) expect([p.id, expected, res.status]).toEqual([p.id, 'allowed', 200]);
+    else if (p.id === 'p-li-na' || p.id === 'p-liu-wei') expect([p.id, expected, res.status]).toEqual([p.id, 404, 404]);
   }
 });

@@ -17,7 +17,8 @@ import type { LimitsConfig } from '../../api/limits';
 import type { SignInConfig } from '../../api/session';
 import { createWorker } from '../../worker/worker';
 import { loadPolicy } from '../../config/files';
-import { createPrcCalendar } from '../../domain/calendar';
+import { EMPTY_CALENDAR_OVERRIDES } from '../../domain/calendar';
+import { createLiveCalendar, type LiveCalendar } from '../../domain/calendar-upkeep';
 import type { Policy } from '../../domain/policy';
 import { openTestDb } from './db';
 import { startNotifications, type NotificationConfig, type RunningNotifications } from '../../notifications/runtime';
@@ -29,6 +30,7 @@ export interface Stack {
   client: Client;
   taskQueue: string;
   policy: Policy;
+  calendar: LiveCalendar;
   app: ReturnType<typeof createApp>;
   tokens: TokenService;
   /** The notification dispatcher (e-mail only when `notifications.smtpUrl` is given). */
@@ -128,7 +130,8 @@ export async function startStack(
   const taskQueue = `test-${crypto.randomBytes(6).toString('hex')}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const publicUrl = 'http://cyberduty.test';
-  const calendar = createPrcCalendar();
+  // As in the processes: the package's calendar plus the years entered in the database.
+  const calendar = createLiveCalendar(EMPTY_CALENDAR_OVERRIDES, 'none');
   // Test files share one Temporal namespace but not a database: a distinct number prefix keeps
   // their workflow ids apart.
   const idPrefix = `T${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
@@ -181,6 +184,7 @@ export async function startStack(
     client,
     taskQueue,
     policy,
+    calendar,
     app,
     tokens,
     notifications,

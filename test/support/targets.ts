@@ -124,11 +124,18 @@ export function targets(s: Stack) {
 
   /** A notice whose acknowledgement deadline passes at once: its escalation waits at level 1. */
   async function escalation(unitId = 'cs'): Promise<EscalationRef> {
-    const now = Date.now();
-    const n = await notice('issued', unitId, {
-      acknowledgeBy: new Date(now + 3000).toISOString(), // room for a slow POST on a loaded machine
-      rectifyBy: new Date(now + 3600000).toISOString(),
-    });
+    // Soon, but after the request is handled: on a loaded machine it can take seconds to arrive, so a
+    // deadline already past when it does (422) is tried again further out.
+    let n: NoticeRef | undefined;
+    for (let margin = 1500; !n; margin *= 2) {
+      const now = Date.now();
+      const res = await call(s, 'POST', '/api/notices', {
+        as: OFFICE,
+        body: noticeBody(unitId, { acknowledgeBy: new Date(now + margin).toISOString(), rectifyBy: new Date(now + 3600000).toISOString() }),
+      });
+      if (res.status === 201) n = { id: res.body.id as string, unitId };
+      else if (!(res.status === 422 && margin < 30000)) ok(res, 'issue', 201);
+    }
     return eventually(
       async () => {
         const list = await call(s, 'GET', `/api/escalations?noticeId=${n.id}`, { as: OFFICE });
@@ -158,7 +165,32 @@ export function targets(s: Stack) {
     return ref;
   }
 
-  return { notice, escalation, proposal };
+  /**
+   * A proposal a university leader opened from an escalation of the unit: cs's leaders escalate
+   * levels 1 and 2, the supervising leader (level 3) proposes accountability.
+   */
+  async function proposalFromEscalation(unitId = 'cs'): Promise<ProposalRef & { asked: string[]; noticeId: string }> {
+    const e = await escalation(unitId);
+    const level = async (n: number) =>
+      eventually(async () => {
+        const x = await call(s, 'GET', `/api/escalations/${e.id}`, { as: OFFICE });
+        return x.body.level === n && x.body.status === 'awaiting_decision' ? (x.body as { assigneeId: string }) : undefined;
+      }, 30000, `level ${n} of ${e.id}`);
+    for (const n of [1, 2]) {
+      const at = await level(n);
+      ok(await call(s, 'POST', `/api/escalations/${e.id}/decision`, { as: at.assigneeId, body: { decision: 'escalate', comment: '上报' } }), `escalate at ${n}`);
+    }
+    const top = await level(3);
+    const res = ok(
+      await call(s, 'POST', `/api/escalations/${e.id}/decision`, { as: top.assigneeId, body: { decision: 'propose_accountability', comment: '多次督办仍未签收' } }),
+      'propose accountability',
+    );
+    const id = res.body.state.proposalId as string;
+    await eventually(async () => (await call(s, 'GET', `/api/accountability-proposals/${id}`, { as: OFFICE })).status === 200, 30000, `proposal ${id}`);
+    return { id, unitId, noticeId: e.noticeId, asked: res.body.asked as string[] };
+  }
+
+  return { notice, escalation, proposal, proposalFromEscalation };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
