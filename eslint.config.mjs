@@ -20,11 +20,12 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'off',
     },
   },
-  // The web UI: plain browser JavaScript modules, outside the TypeScript project (no type-aware rules).
-  { files: ['web/**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['api/docs-page/**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['api/docs-page/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
-  { files: ['web/**/*.js'], languageOptions: { sourceType: 'module', globals: globals.browser } },
+  // The web UI's TypeScript modules are checked with web/tsconfig.json (DOM, bundler resolution) by
+  // the project service; its Vite config is a Node ES module outside any TypeScript project.
+  { files: ['web/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['web/*.mjs'], languageOptions: { sourceType: 'module', globals: globals.node } },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -85,3 +85,34 @@ export interface ProposalActivities {
   /** Allocates the proposal number (P2026-0001) once per sourceKey and computes the default attribution. */
   prepareProposal(req: PrepareProposalRequest): Promise<{ id: string; attribution: Attribution }>;
 }
+
+// ---- Incidents (网络安全事件, issue 10) ----
+import type { IncidentState } from '../domain/incident';
+import type { EarlierCase, FiringPlan } from '../domain/triggers';
+import type { IncidentEvent, IncidentEventType } from '../domain/events';
+import type { IncidentMessageKind } from '../domain/messages';
+
+export type { IncidentEvent, IncidentEventType, IncidentMessageKind };
+
+export interface IncidentNotifyRequest {
+  /** Unique per (workflow, event): with each recipient it makes the delivery idempotent. */
+  key: string;
+  kind: IncidentMessageKind;
+  incidentId: string;
+  audience: Audience[];
+  params: Record<string, string | number | boolean | null>;
+}
+
+export interface IncidentActivities {
+  /** Writes the event into the timeline and the state into the incident's row; a retry is a no-op. */
+  recordIncidentEvent(args: { state: IncidentState; event: IncidentEvent }): Promise<void>;
+  /** Messages through the outbox; a retry delivers nothing twice. */
+  notifyIncident(req: IncidentNotifyRequest): Promise<{ recipients: number }>;
+  /** The unit's mining incidents detected in [from, to), other than this one. */
+  earlierMiningCases(args: { unitId: string; from: string; to: string; excludeId: string }): Promise<EarlierCase[]>;
+  /**
+   * Claims a trigger firing (one per dedupe key, in the database) and computes the draft's
+   * attribution from the organisation at the time of the facts. A retry returns the same number.
+   */
+  claimTrigger(args: { plan: FiringPlan; idPrefix?: string }): Promise<{ proposalId: string; existing: boolean; attribution: Attribution }>;
+}

@@ -30,11 +30,16 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { workRoutes } from './work';
+
 import { queryText } from './schemas';
-import { createStuckWatch, systemRoutes, type StuckWatch } from './stuck';
+import { createStuckWatch, systemRoutes as stuckRoutes, type StuckWatch } from './stuck';
 import { createMetrics } from './metrics';
 import { opsRoutes } from './ops';
 import { openApiRoutes } from './openapi';
+import { incidentRoutes } from './incidents';
+import { systemRoutes } from './systems';
+import { triggerRoutes } from './triggers';
 import { calendarRoutes } from './calendar';
 
 export interface AppDeps {
@@ -140,7 +145,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
   const smallJson = express.json({ limit: '256kb' });
-  api.use((req, res, next) => (/^\/notices\/[^/]+\/rectification$/.test(req.path) ? next() : smallJson(req, res, next)));
+  api.use((req, res, next) => (/^\/(notices\/[^/]+\/rectification|incidents\/[^/]+\/closing-report)$/.test(req.path) ? next() : smallJson(req, res, next)));
 
   // The signed-in browser's session, and sign-out.
   api.use('/auth', sessionRoutes(signIn));
@@ -213,6 +218,10 @@ export function createApp(deps: AppDeps): express.Express {
     proposalRoutes(routeDeps),
   );
 
+  // Incidents, the information-system register and Art. 7's triggers (issue 10).
+  api.use('/incidents', incidentRoutes(routeDeps));
+  api.use('/systems', systemRoutes({ db: deps.db }));
+  api.use('/accountability-triggers', triggerRoutes(routeDeps));
   // Calendar upkeep and the recomputation of the deadlines it affects (issue 12).
   api.use(calendarRoutes(routeDeps));
 
@@ -221,7 +230,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   api.use('/audit', auditRoutes({ db: deps.db, logger: deps.logger }));
 
-  api.use('/system', systemRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
+  // The web UI's own reads: my work.
+  api.use(workRoutes({ db: deps.db }));
+
+  api.use('/system', stuckRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
 
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');
@@ -229,11 +241,20 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/api', api);
 
-  // The web UI: static files from web/, and its index.html for the app's own paths, so deep links
-  // in messages (${PUBLIC_URL}/notices/2026-0001) open the app on that notice.
-  const webDir = path.join(__dirname, '..', 'web');
-  app.use(express.static(webDir, { index: 'index.html' }));
-  app.get(/^\/(?!api(?:\/|$))[^.]*$/, (_req, res) => res.sendFile(path.join(webDir, 'index.html')));
+  const WEB_DIST = path.join(__dirname, '..', 'web', 'dist');
+  // The web UI: Vite's build (web/dist, made by `npm start` and the tests' setup when stale). Its
+  // hashed assets are immutable; index.html answers the app's own paths, so deep links in messages
+  // (${PUBLIC_URL}/notices/2026-0001) open the app on that notice.
+  app.use('/assets', express.static(path.join(WEB_DIST, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
+  app.use(express.static(WEB_DIST, { index: false }));
+  app.get(/^\/(?!api(?:\/|$)|assets\/)[^.]*$/, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(path.join(WEB_DIST, 'index.html'), (err) => {
+      if (err && !res.headersSent) {
+        res.status(503).type('text/plain').send('网页界面尚未构建：请运行 npm run web:build / The web UI is not built: run npm run web:build');
+      }
+    });
+  });
 
   app.use(errorHandler);
   return app;

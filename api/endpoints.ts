@@ -26,7 +26,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type EndpointAccess = Action | 'public' | 'authenticated' | 'owner' | 'assignee';
 
 /** What the endpoint acts on; for item endpoints, whose unit the access table is asked about. */
-export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'calendar_year';
+export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'incident' | 'system' | 'calendar_year';
 
 export interface Endpoint {
   method: Method;
@@ -60,12 +60,17 @@ export const TARGETS: Record<Exclude<Target, 'none'>, { read: Action | 'owner'; 
   notification: { read: 'notification.read', concealed: false },
   robot: { read: 'notification.read', concealed: false },
   inbox_message: { read: 'owner', concealed: true },
+  incident: { read: 'incident.read', concealed: true },
+  system: { read: 'system.read', concealed: true },
   calendar_year: { read: 'calendar.read', concealed: false },
 };
 
 const N = '/api/notices';
 const E = '/api/escalations';
 const P = '/api/accountability-proposals';
+const I = '/api/incidents';
+const S = '/api/systems';
+const T = '/api/accountability-triggers';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/healthz', action: 'public', target: 'none', summary: { zh: '健康检查', en: 'health check' } },
@@ -222,7 +227,59 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/api/audit', action: 'audit.read', target: 'none', summary: { zh: '审计日志', en: 'the audit trail' } },
   { method: 'GET', path: '/api/audit/verify', action: 'audit.read', target: 'none', summary: { zh: '校验审计日志哈希链', en: "verify the audit trail's hash chain" } },
   { method: 'GET', path: '/api/audit/export', action: 'audit.export', target: 'none', summary: { zh: '导出审计日志', en: 'export the audit trail' } },
+  // Web UI (issue 9): my work across notices, escalations and proposals; the deadlines of a notice
+  // before it is issued.
+  { method: 'GET', path: '/api/me/work', action: 'authenticated', target: 'none', summary: { zh: '我的待办', en: 'my work: everything waiting for me' } },
+  {
+    method: 'POST',
+    path: `${N}/preview`,
+    action: 'notice.create',
+    target: 'none',
+    summary: { zh: '预览通知期限（不下发）', en: "preview a notice's deadlines (nothing is issued)" },
+  },
 
+  // Incidents (网络安全事件), the information-system register, Art. 7's triggers (issue 10).
+  { method: 'POST', path: I, action: 'incident.create', target: 'none', summary: { zh: '记录网络安全事件', en: 'record an incident' } },
+  { method: 'GET', path: I, action: 'incident.read', target: 'none', summary: { zh: '事件列表（按可见单位）', en: 'incidents (of the units one may see)' } },
+  { method: 'GET', path: `${I}/:id`, action: 'incident.read', target: 'incident', summary: { zh: '事件详情、时钟及时间线', en: 'an incident with its clocks and timeline' } },
+  {
+    method: 'GET',
+    path: `${I}/:id/evidence/:sha256`,
+    action: 'incident.read',
+    target: 'incident',
+    summary: { zh: '下载事件的佐证材料', en: "download an incident's evidence file" },
+  },
+  { method: 'POST', path: `${I}/:id/report`, action: 'incident.act', target: 'incident', summary: { zh: '单位报告事件', en: 'the unit reports the incident' } },
+  { method: 'POST', path: `${I}/:id/confirm`, action: 'incident.act', target: 'incident', summary: { zh: '单位确认办公室记录的事件', en: 'the unit confirms an incident the office recorded' } },
+  { method: 'POST', path: `${I}/:id/containment`, action: 'incident.act', target: 'incident', summary: { zh: '记录控制措施', en: 'record containment' } },
+  { method: 'POST', path: `${I}/:id/restoration`, action: 'incident.act', target: 'incident', summary: { zh: '记录恢复', en: 'record restoration' } },
+  {
+    method: 'POST',
+    path: `${I}/:id/restoration/confirm`,
+    action: 'incident.review',
+    target: 'incident',
+    summary: { zh: '确认恢复', en: 'confirm the restoration' },
+  },
+  {
+    method: 'POST',
+    path: `${I}/:id/closing-report`,
+    action: 'incident.act',
+    target: 'incident',
+    summary: { zh: '提交总结报告和佐证材料', en: 'submit the closing report with evidence' },
+  },
+  { method: 'POST', path: `${I}/:id/review`, action: 'incident.review', target: 'incident', summary: { zh: '审核总结报告', en: 'review the closing report' } },
+  { method: 'POST', path: `${I}/:id/serious-impact`, action: 'incident.review', target: 'incident', summary: { zh: '认定影响严重', en: 'mark the impact serious' } },
+  { method: 'POST', path: `${I}/:id/notices`, action: 'incident.review', target: 'incident', summary: { zh: '关联整改通知', en: 'link a rectification notice' } },
+  { method: 'POST', path: `${I}/:id/close`, action: 'incident.review', target: 'incident', summary: { zh: '办结事件', en: 'close the incident' } },
+
+  { method: 'GET', path: S, action: 'system.read', target: 'none', summary: { zh: '信息系统台账（按可见单位）', en: 'the information-system register' } },
+  { method: 'POST', path: S, action: 'system.manage', target: 'none', summary: { zh: '登记信息系统', en: 'add a system to the register' } },
+  { method: 'POST', path: `${S}/import`, action: 'system.manage', target: 'none', summary: { zh: '导入台账（CSV、XLSX）', en: 'import the register (CSV, XLSX)' } },
+  { method: 'GET', path: `${S}/:id`, action: 'system.read', target: 'system', summary: { zh: '信息系统详情', en: 'a system of the register' } },
+  { method: 'PATCH', path: `${S}/:id`, action: 'system.manage', target: 'system', summary: { zh: '修改信息系统', en: 'edit a system' } },
+
+  { method: 'GET', path: T, action: 'trigger.read', target: 'none', summary: { zh: '问责触发记录', en: 'accountability trigger firings' } },
+  { method: 'POST', path: T, action: 'trigger.record', target: 'none', summary: { zh: '认定问责情形（生成草稿）', en: 'record an accountability situation (opens a draft)' } },
   // Browser sign-in (api/signin-routes.ts, README "Sign-in"). The dev routes exist only with the
   // embedded issuer on.
   { method: 'GET', path: '/api/auth/config', action: 'public', target: 'none', summary: { zh: '可用的登录方式', en: 'the sign-in methods on offer' } },
@@ -262,7 +319,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'GET',
     path: '/api/system/stuck',
-    action: 'system.read',
+    action: 'ops.read',
     target: 'none',
     summary: { zh: '卡住的流程（活动反复失败）', en: 'stuck processes (an activity failing again and again)' },
   },
@@ -302,7 +359,7 @@ export const CHAIN_ROLES: readonly string[] = CHAIN.map((c) => c.role);
 
 /** What the target of one call is, as far as access is concerned. */
 export interface TargetFacts {
-  /** The unit the notice, escalation or proposal belongs to. */
+  /** The unit the notice, escalation, proposal, incident or system belongs to. */
   unitId?: string;
   /** Whose it is: the inbox message's person; the robot's person (`person` scope). */
   ownerId?: string | null;

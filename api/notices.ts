@@ -10,6 +10,8 @@ import { instant, line, noticeId, optionalText, queryText, text } from './schema
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { allocateNoticeId, getNotice, getTimeline, listNotices } from '../db/notices';
 import { getUnit } from '../db/org';
+import { getIncident, incidentsOfNotice, INCIDENT_ID_PATTERN } from '../db/incidents';
+import { incidentLinkNoticeUpdate, incidentWorkflowId } from '../workflows/incident-definitions';
 import { CATEGORIES, checkSubmitRectification, isTerminal, reminderSchedule, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import { planNotice } from '../domain/notice-plan';
 import { checkDeadlineWithin } from '../domain/time-bounds';
@@ -38,6 +40,8 @@ export const createNoticeBody = z.strictObject({
   assets: z.array(line(500)).max(100).optional(),
   acknowledgeBy: instant.optional(),
   rectifyBy: instant.optional(),
+  /** Opened from an incident (issue 10): the notice is linked to it, both ways. */
+  incidentId: z.string().regex(INCIDENT_ID_PATTERN).optional(),
 });
 
 const listQuery = z.strictObject({
@@ -45,6 +49,7 @@ const listQuery = z.strictObject({
   status: z.enum(NOTICE_STATUSES).optional(),
   severity: z.enum(SEVERITY_LEVELS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  q: z.string().trim().max(100).transform((v) => v || undefined).optional(),
   calendarWarning: z.enum(['true']).transform(() => true).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
@@ -108,6 +113,8 @@ export function noticeRoutes(deps: RouteDeps): Router {
     return {
       ...state,
       unitName,
+      // Incidents this notice was opened for (linked from the incident, issue 10).
+      incidentIds: await incidentsOfNotice(db, state.id),
       // When each reminder of the running deadlines falls due (working-day windows: a working day at
       // the policy's time of day, spread by notice).
       reminderSchedule: reminderSchedule(state),
@@ -119,13 +126,12 @@ export function noticeRoutes(deps: RouteDeps): Router {
     return temporal.workflow.getHandle(noticeWorkflowId(id));
   }
 
-  r.post('/', async (req, res) => {
-    const u = user(res);
-    if (!can(u, 'notice.create')) throw forbidden('只有领导小组办公室可以下发通知', 'Only the office can issue notices');
-    const body = createNoticeBody.parse(req.body);
-    const unit = await getUnit(db, body.unitId);
-    if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
-    const now = new Date();
+  /**
+   * The notice's plan as issuing would compute it (domain use case planNotice; explicit deadlines win
+   * over the policy's), with the same refusals; shared by the issue and its preview so that what the
+   * office checks is what is sent.
+   */
+  function planFor(body: z.infer<typeof createNoticeBody>, now: Date) {
     // Deadlines, reminders, escalation and who hears of it, from the policy (a RuleViolation is a 422).
     const plan = planNotice({
       policy: deps.policy,
@@ -137,6 +143,32 @@ export function noticeRoutes(deps: RouteDeps): Router {
     });
     for (const [name, d] of [['acknowledgeBy', plan.acknowledgeBy], ['rectifyBy', plan.rectifyBy]] as const) {
       checkDeadlineWithin(deps.policy, name, d.at, now.getTime());
+    }
+    return plan;
+  }
+
+  // The deadlines a notice would get, before it is sent (nothing is written).
+  r.post('/preview', async (req, res) => {
+    const u = user(res);
+    if (!can(u, 'notice.create')) throw forbidden('只有领导小组办公室可以下发通知', 'Only the office can issue notices');
+    const body = createNoticeBody.parse(req.body);
+    const unit = await getUnit(db, body.unitId);
+    if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
+    const plan = planFor(body, new Date());
+    res.json({ acknowledgeBy: plan.acknowledgeBy, rectifyBy: plan.rectifyBy, unitName: unit.name });
+  });
+
+  r.post('/', async (req, res) => {
+    const u = user(res);
+    if (!can(u, 'notice.create')) throw forbidden('只有领导小组办公室可以下发通知', 'Only the office can issue notices');
+    const body = createNoticeBody.parse(req.body);
+    const unit = await getUnit(db, body.unitId);
+    if (!unit || !unit.active) throw new HttpError(422, `单位 ${body.unitId} 不存在`, `Unit ${body.unitId} does not exist`);
+    const now = new Date();
+    const plan = planFor(body, now);
+    const incident = body.incidentId ? await getIncident(db, body.incidentId) : null;
+    if (body.incidentId && (!incident || incident.state.unitId !== body.unitId || incident.state.status === 'closed')) {
+      throw new HttpError(422, `事件 ${body.incidentId} 不存在、不属于该单位或已办结`, `Incident ${body.incidentId} does not exist, belongs to another unit or is closed`);
     }
     const key = idempotencyKey(req);
     const allocated = await withIdempotency({ zh: '通知', en: 'notice' }, () =>
@@ -176,6 +208,11 @@ export function noticeRoutes(deps: RouteDeps): Router {
     // with the same numbering) must never be taken for it.
     if (started.unitId !== input.unitId || started.title !== input.title || started.description !== input.description) {
       throw new HttpError(409, `编号 ${allocated.id} 的流程已存在且内容不同`, `A different process already uses number ${allocated.id}`);
+    }
+    if (incident && !incident.state.noticeIds.includes(allocated.id)) {
+      await withUpdateDeadline(deps, () =>
+        temporal.workflow.getHandle(incidentWorkflowId(incident.state.id)).executeUpdate(incidentLinkNoticeUpdate, { args: [{ actor: actorFor(u, 'office'), noticeId: allocated.id }] }),
+      );
     }
     res.setHeader('Location', `/api/notices/${allocated.id}`);
     await respondWithNotice(res, allocated.id, allocated.existing ? 200 : 201);

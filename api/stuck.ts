@@ -130,7 +130,7 @@ export function createStuckWatch(deps: { temporal: Client; taskQueue: string; lo
 export function systemRoutes(watch: StuckWatch): Router {
   const r = Router();
   r.get('/stuck', async (req, res: Response) => {
-    if (!can(res.locals.user as CurrentUser, 'system.read')) {
+    if (!can(res.locals.user as CurrentUser, 'ops.read')) {
       throw forbidden('只有领导小组办公室可以查看卡住的流程', 'Only the office may see stuck processes');
     }
     z.strictObject({}).parse(req.query);

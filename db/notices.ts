@@ -51,6 +51,8 @@ export interface NoticeFilter {
   status?: string;
   severity?: string;
   overdue?: boolean;
+  /** Text to find in the title or the description. */
+  q?: string;
   /** Open notices whose running deadlines were counted over a year the calendar did not cover. */
   calendarWarning?: boolean;
   page: number;
@@ -85,6 +87,12 @@ export async function listNotices(db: Db, f: NoticeFilter): Promise<{ items: Not
   if (f.severity) add('n.severity = ?', f.severity);
   if (f.overdue === true) where.push('n.overdue IS NOT NULL');
   if (f.overdue === false) where.push('n.overdue IS NULL');
+  if (f.q) {
+    // Substring search on title and description: the character-bigram index (migration 025) narrows
+    // the rows, strpos confirms the exact text (a one-character query scans).
+    params.push(f.q);
+    where.push(`n.search_grams @> notice_search_grams($${params.length}) AND strpos(n.search_text, lower($${params.length})) > 0`);
+  }
   // Open notices with a running deadline counted over a year the calendar did not cover.
   if (f.calendarWarning === true) {
     where.push(

@@ -40,7 +40,16 @@ export type Action =
   | 'notification.read'
   | 'notification.retry'
   | 'notification.configure'
+  | 'ops.read'
+  // Incidents, the information-system register, Art. 7's triggers (issue 10)
+  | 'incident.create'
+  | 'incident.read'
+  | 'incident.act'
+  | 'incident.review'
   | 'system.read'
+  | 'system.manage'
+  | 'trigger.read'
+  | 'trigger.record'
   // Issue 12: calendar upkeep.
   | 'calendar.read'
   | 'calendar.edit'
@@ -117,7 +126,29 @@ export const POLICY: Record<Action, Grant[]> = {
   'audit.read': AUDITORS,
   'audit.export': AUDITORS,
   // Operations (issue 11): processes stuck on a failing activity are the office's to see and chase.
-  'system.read': [{ role: 'office', scope: 'all' }],
+  'ops.read': [{ role: 'office', scope: 'all' }],
+  // Incidents (网络安全事件): recorded by the unit itself or by the office (learned elsewhere);
+  // read like notices (territorial); the unit handles them, the office reviews and decides.
+  'incident.create': [{ role: 'office', scope: 'all' }, ...UNIT_ACTORS],
+  'incident.read': [
+    ...READ_ALL,
+    { role: 'supervising_leader', scope: 'supervised' },
+    ...UNIT_ACTORS,
+    { role: 'leadership_member', scope: 'own_unit' },
+  ],
+  'incident.act': UNIT_ACTORS,
+  'incident.review': [{ role: 'office', scope: 'all' }],
+  // The information-system register: kept by the office, read like notices.
+  'system.read': [
+    ...READ_ALL,
+    { role: 'supervising_leader', scope: 'supervised' },
+    ...UNIT_ACTORS,
+    { role: 'leadership_member', scope: 'own_unit' },
+  ],
+  'system.manage': [{ role: 'office', scope: 'all' }],
+  // Trigger firings lead to proposals: read like proposals; the office records the situations it finds.
+  'trigger.read': READ_ALL,
+  'trigger.record': [{ role: 'office', scope: 'all' }],
   // The directory (units, people) is for everyone in the organisation; contact details of other
   // units' people only for those who see all units (api/app.ts).
   // Calendar upkeep (issue 12): everyone who sees all units reads the coverage; the office keeps

@@ -28,6 +28,7 @@ import {
   type ProposalStatus,
   type Responsibility,
   type Trigger,
+  type TriggerRule,
 } from './glossary';
 
 export {
@@ -97,6 +98,20 @@ export type ProposalOrigin =
       leaderId: string;
       /** Everyone asked in the escalation (absent in proposals opened before: the proposer alone). */
       asked?: string[];
+    }
+  /**
+   * Opened by one of Art. 7's trigger rules (domain/triggers.ts): the rule and the article, the
+   * dedupe key of the facts (one draft per key), the facts as data, the linked incidents, and who
+   * recorded them (`system` for the automatic rules).
+   */
+  | {
+      kind: 'trigger';
+      rule: TriggerRule;
+      article: string;
+      dedupeKey: string;
+      facts: Record<string, unknown>;
+      incidentIds: string[];
+      firedBy: string;
     };
 
 /**

@@ -52,3 +52,34 @@ export interface ProposalEvent {
   at: string;
   data: Record<string, unknown>;
 }
+
+// ---- Incidents (网络安全事件, issue 10) ----
+
+export type IncidentEventType =
+  | 'recorded'
+  | 'reported'
+  | 'confirmed'
+  | 'report_reminder'
+  | 'report_overdue'
+  | 'contained'
+  | 'restored'
+  | 'restoration_confirmed'
+  | 'restoration_rejected'
+  | 'outage_alert'
+  | 'impact_marked_serious'
+  | 'notice_linked'
+  | 'closing_report_submitted'
+  | 'review_accepted'
+  | 'review_rejected'
+  | 'closed'
+  | 'never_reported'
+  | 'trigger_fired';
+
+export interface IncidentEvent {
+  /** Position in the incident's timeline; with the incident id, the idempotency key of the record. */
+  seq: number;
+  type: IncidentEventType;
+  actorId: string;
+  at: string;
+  data: Record<string, unknown>;
+}

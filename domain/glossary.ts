@@ -285,6 +285,110 @@ export const PROPOSAL_DECISION_LABELS: Record<DecisionKind, { zh: string; en: st
   declined: { zh: '不予采纳', en: 'declined' },
 };
 
+
+// ---- Incidents and the information-system register (Art. 7; issue 10) ----
+
+/** 网络安全事件的类型 / incident types (Art. 7's situations that start from an incident). */
+export const INCIDENT_TYPES = [
+  'defacement',
+  'attack_important',
+  'outage',
+  'data_leak_secret',
+  'data_leak_personal',
+  'data_leak_core',
+  'infrastructure_attack',
+  'mining',
+  'other',
+] as const;
+export type IncidentType = (typeof INCIDENT_TYPES)[number];
+
+export const INCIDENT_TYPE_LABELS: Record<IncidentType, Label> = {
+  defacement: { zh: '网页篡改（有害信息传播）', en: 'defacement with harmful content spreading' },
+  attack_important: { zh: '重要网站或信息系统遭受攻击', en: 'attack on an important website or system' },
+  outage: { zh: '系统中断', en: 'outage' },
+  data_leak_secret: { zh: '数据泄露（国家秘密）', en: 'data leak (state secrets)' },
+  data_leak_personal: { zh: '数据泄露（大规模个人信息）', en: 'data leak (personal information at scale)' },
+  data_leak_core: { zh: '数据泄露（学校核心数据）', en: 'data leak (core university data)' },
+  infrastructure_attack: { zh: '重要网络基础设施遭受攻击', en: 'attack on important network infrastructure' },
+  mining: { zh: '挖矿', en: 'crypto-mining' },
+  other: { zh: '其他', en: 'other' },
+};
+
+/** 事件分级：一般、较大、重大、特别重大 / incident grades, mildest first. */
+export const INCIDENT_GRADES = ['general', 'larger', 'major', 'especially_major'] as const;
+export type IncidentGrade = (typeof INCIDENT_GRADES)[number];
+
+export const INCIDENT_GRADE_LABELS: Record<IncidentGrade, Label> = {
+  general: { zh: '一般', en: 'general' },
+  larger: { zh: '较大', en: 'larger' },
+  major: { zh: '重大', en: 'major' },
+  especially_major: { zh: '特别重大', en: 'especially major' },
+};
+
+/** open 处置中 → contained 已控制 → restored 已恢复 → under_review 待审核 → closed 已办结. */
+export const INCIDENT_STATUSES = ['open', 'contained', 'restored', 'under_review', 'closed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const INCIDENT_STATUS_LABELS: Record<IncidentStatus, Label> = {
+  open: { zh: '处置中', en: 'open' },
+  contained: { zh: '已控制', en: 'contained' },
+  restored: { zh: '已恢复', en: 'restored' },
+  under_review: { zh: '总结报告待审核', en: 'closing report under review' },
+  closed: { zh: '已办结', en: 'closed' },
+};
+
+/** Who recorded the incident: the unit itself, or the office from elsewhere (the unit then confirms). */
+export const INCIDENT_SOURCES = ['unit', 'monitoring', 'upper_notice', 'third_party'] as const;
+export type IncidentSource = (typeof INCIDENT_SOURCES)[number];
+
+export const INCIDENT_SOURCE_LABELS: Record<IncidentSource, Label> = {
+  unit: { zh: '单位报告', en: 'reported by the unit' },
+  monitoring: { zh: '监测发现', en: 'found by monitoring' },
+  upper_notice: { zh: '上级通报', en: 'notified from above' },
+  third_party: { zh: '第三方报告', en: 'reported by a third party' },
+};
+
+export const SYSTEM_STATUSES = ['in_service', 'suspended', 'retired'] as const;
+export type SystemStatus = (typeof SYSTEM_STATUSES)[number];
+
+export const SYSTEM_STATUS_LABELS: Record<SystemStatus, Label> = {
+  in_service: { zh: '在用', en: 'in service' },
+  suspended: { zh: '暂停', en: 'suspended' },
+  retired: { zh: '已下线', en: 'retired' },
+};
+
+/** The rules that open accountability drafts (policy `triggers`), each with its article and situation. */
+export const TRIGGER_RULES = [
+  'defacement_late',
+  'outage_threshold',
+  'mining_repeat',
+  'concealment',
+  'unrectified_after_chain',
+  'recorded_data_leak',
+  'recorded_infrastructure_attack',
+  'recorded_obstruction',
+  'recorded_other',
+] as const;
+export type TriggerRule = (typeof TRIGGER_RULES)[number];
+
+export const TRIGGER_RULE_LABELS: Record<TriggerRule, Label & { article: string; trigger: Trigger; automatic: boolean }> = {
+  defacement_late: { article: '7(1)', trigger: 'defacement_unhandled', automatic: true, zh: '网页篡改事件迟报或未报', en: 'defacement reported late or never' },
+  outage_threshold: { article: '7(2)', trigger: 'outage_6h', automatic: true, zh: '重要系统中断达到阈值且影响严重', en: 'important system down at least the threshold, impact serious' },
+  mining_repeat: { article: '7(5)', trigger: 'mining', automatic: true, zh: '同一单位在时间窗口内再次发生挖矿', en: 'crypto-mining again in the same unit within the window' },
+  concealment: { article: '7(6)', trigger: 'concealment_or_unrectified', automatic: true, zh: '瞒报：办公室从其他渠道获知，单位始终未报告', en: 'concealment: the office learned elsewhere, the unit never reported' },
+  unrectified_after_chain: {
+    article: '7(6)',
+    trigger: 'concealment_or_unrectified',
+    automatic: false,
+    zh: '逐级上报至最高层级后仍未整改，且办公室记录了严重后果',
+    en: 'still unrectified after the top of the chain, with consequences recorded by the office',
+  },
+  recorded_data_leak: { article: '7(3)', trigger: 'data_leak', automatic: false, zh: '办公室认定：数据泄露', en: 'recorded by the office: data leak' },
+  recorded_infrastructure_attack: { article: '7(4)', trigger: 'infrastructure_attack', automatic: false, zh: '办公室认定：重要网络基础设施遭受攻击', en: 'recorded by the office: infrastructure attack' },
+  recorded_obstruction: { article: '7(7)', trigger: 'obstruction', automatic: false, zh: '办公室认定：阻碍公安、国家安全机关', en: 'recorded by the office: obstruction of security organs' },
+  recorded_other: { article: '7(8)', trigger: 'other_serious', automatic: false, zh: '办公室认定：其他严重情形', en: 'recorded by the office: other serious harm' },
+};
+
 /** Everything above as one document, served at GET /api/glossary for the web UI and integrators. */
 export const GLOSSARY = {
   roles: ROLE_LABELS,
@@ -302,4 +406,11 @@ export const GLOSSARY = {
   bodies: BODY_LABELS,
   proposalStatuses: PROPOSAL_STATUS_LABELS,
   proposalDecisions: PROPOSAL_DECISION_LABELS,
+  // Incidents and the register (issue 10)
+  incidentTypes: INCIDENT_TYPE_LABELS,
+  incidentGrades: INCIDENT_GRADE_LABELS,
+  incidentStatuses: INCIDENT_STATUS_LABELS,
+  incidentSources: INCIDENT_SOURCE_LABELS,
+  systemStatuses: SYSTEM_STATUS_LABELS,
+  triggerRules: TRIGGER_RULE_LABELS,
 } as const;

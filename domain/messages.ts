@@ -42,6 +42,8 @@ export type MessageKind =
 /** The messages about an accountability proposal. */
 export type ProposalMessageKind =
   | 'proposal_drafted'
+  /** A draft opened by one of Art. 7's trigger rules (issue 10). */
+  | 'proposal_triggered'
   | 'proposal_approval_requested'
   | 'proposal_returned'
   | 'proposal_submitted'
@@ -58,3 +60,16 @@ export interface ProposalMessageContext {
   link: string;
   params: Record<string, string | number | boolean | null>;
 }
+
+// ---- Incidents (网络安全事件, issue 10) ----
+
+export const INCIDENT_MESSAGE_KINDS = [
+  'incident_new',
+  'incident_confirm_requested',
+  'incident_report_reminder',
+  'incident_report_overdue',
+  'incident_outage_alert',
+  'incident_closing_report',
+  'incident_review_outcome',
+] as const;
+export type IncidentMessageKind = (typeof INCIDENT_MESSAGE_KINDS)[number];

@@ -10,6 +10,7 @@ import type { WorkCalendar } from './calendar';
 import { computeDeadline, type Deadline } from './deadlines';
 import { durationMs, isoDuration, parseDuration, positiveIsoDuration } from './duration';
 import { SEVERITY_LABELS, UNIT_ROLES, type Severity, type UnitRole } from './glossary';
+import { incidentPolicySchema, triggerPolicySchema } from './incident-policy';
 
 export { SEVERITIES, SEVERITY_LABELS } from './glossary';
 export type { Severity } from './glossary';
@@ -170,6 +171,9 @@ export const policySchema = z.strictObject({
   accountability: accountabilityPolicySchema.default(DEFAULT_ACCOUNTABILITY_POLICY),
   /** Plausible windows for times people give (domain/time-bounds.ts); optional, with these defaults. */
   limits: timeLimitsSchema.default(DEFAULT_TIME_LIMITS),
+  /** Incidents' clocks and Art. 7's triggers (domain/incident-policy.ts); optional, with defaults. */
+  incidents: incidentPolicySchema,
+  triggers: triggerPolicySchema.default(triggerPolicySchema.parse({})),
 
   /**
    * Reminders of windows counted in working days go out on a working day at this time of day

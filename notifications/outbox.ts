@@ -45,7 +45,7 @@ export interface EnqueueRequest {
   /** Preference category; by default derived from the kind (preferences.ts). */
   category?: PreferenceCategory;
   /** What the message is about; a notice's id also goes into the inbox row's notice_id. */
-  ref?: { kind: 'notice' | 'proposal'; id: string } | null;
+  ref?: { kind: 'notice' | 'proposal' | 'incident'; id: string } | null;
   /** The unit whose group-chat robots may post it (to its own people among the recipients); null: none. */
   unitId?: string | null;
   link?: string | null;

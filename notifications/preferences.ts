@@ -55,6 +55,15 @@ const CATEGORY_OF: Record<string, PreferenceCategory> = {
   proposal_approved: 'outcome',
   proposal_decided: 'outcome',
   proposal_closed: 'outcome',
+  proposal_triggered: 'decision_needed',
+  // Incidents (issue 10)
+  incident_new: 'new_notice',
+  incident_confirm_requested: 'decision_needed',
+  incident_report_reminder: 'reminder',
+  incident_report_overdue: 'escalation',
+  incident_outage_alert: 'escalation',
+  incident_closing_report: 'decision_needed',
+  incident_review_outcome: 'outcome',
 };
 
 export function categoryOf(kind: string): PreferenceCategory {

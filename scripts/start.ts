@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadEnvOrExit } from '../config/env';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
+import { ensureWebBuild } from './web-build';
 import {
   createLogger,
   installTemporalRuntime,
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     // The database first: it takes the lock on DATA_DIR that keeps a second `npm start` out.
     const db = await openDatabase(env, log);
     stops.push(() => db.close());
+    // The web UI's static files (web/dist), built here when missing or older than web/'s sources.
+    ensureWebBuild({ log: (line) => log.info(line) });
     const temporal = await startTemporal(env, log);
     stops.push(() => temporal.stop());
     await waitForTemporal(env, log);

@@ -14,6 +14,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 import { ensureSearchAttributes, waitForNamespace } from '../worker/temporal';
+import { ensureWebBuild } from '../scripts/web-build';
 
 declare global {
   var __TEMPORAL_DEV_SERVER__: DevServer | undefined;
@@ -35,6 +36,8 @@ export default async function globalSetup(): Promise<void> {
   } else {
     await startTestDevServer();
   }
+  // The web UI the app serves (test/web drives it): built once per run, only when stale.
+  ensureWebBuild({ log: (l) => console.log(l) });
   await bundleOnce();
 }
 

@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createNoticeActivities } from '../activities/notices';
 import { createProposalActivities } from '../activities/proposals';
 import { classifyingFailures } from '../activities/failures';
+import { createIncidentActivities } from '../activities/incidents';
 import type { Db } from '../db/client';
 import type { WorkCalendar } from '../domain/calendar';
 
@@ -35,6 +36,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: classifyingFailures({
       ...createNoticeActivities({ db: deps.db, publicUrl: deps.publicUrl, calendar: deps.calendar }),
       ...createProposalActivities({ db: deps.db, publicUrl: deps.publicUrl }),
+      ...createIncidentActivities({ db: deps.db, publicUrl: deps.publicUrl }),
     }),
     // Let in-flight activities finish on Ctrl-C; anything cut short is retried on the next start.
     shutdownGraceTime: deps.shutdownGraceMs ?? 10000,

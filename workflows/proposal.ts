@@ -226,6 +226,9 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
   if (state.origin.kind === 'escalation') {
     await notify('proposal_drafted', OFFICE, { noticeId: state.origin.noticeId, level: state.origin.level });
   }
+  if (state.origin.kind === 'trigger') {
+    await notify('proposal_triggered', OFFICE, { rule: state.origin.rule, article: state.origin.article });
+  }
 
   while (state.status !== 'closed') {
     const seen = state.version;

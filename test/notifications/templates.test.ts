@@ -18,6 +18,7 @@ import {
   renderProposalMessage,
   renderTemplate,
 } from '../../notifications/render';
+import { INCIDENT_MESSAGE_KINDS } from '../../domain/messages';
 import { formatLocalTime } from '../../domain/time';
 
 const KINDS: MessageKind[] = [
@@ -73,6 +74,7 @@ const ctx = (kind: MessageKind, params = PARAMS[kind]) => ({
 // Messages about accountability proposals (问责建议) come from the same template files.
 const PROPOSAL_KINDS: ProposalMessageKind[] = [
   'proposal_drafted',
+  'proposal_triggered',
   'proposal_approval_requested',
   'proposal_returned',
   'proposal_submitted',
@@ -84,6 +86,7 @@ const PROPOSAL_KINDS: ProposalMessageKind[] = [
 const PROPOSAL_LINK = 'http://localhost:3000/accountability-proposals/P2026-0001';
 const PROPOSAL_PARAMS: Record<ProposalMessageKind, Record<string, string | number | boolean | null>> = {
   proposal_drafted: {},
+  proposal_triggered: { rule: 'mining_repeat', article: '7(5)' },
   proposal_approval_requested: { due: MIDNIGHT },
   proposal_returned: { reason: '事实不清' },
   proposal_submitted: { due: MIDNIGHT },
@@ -98,7 +101,7 @@ const proposal = (kind: ProposalMessageKind, locale: string, params = PROPOSAL_P
 test('every kind has a template in every locale, and nothing else is there', () => {
   for (const locale of ['zh-CN', 'en']) {
     const files = fs.readdirSync(path.join(TEMPLATES_DIR, locale)).filter((f) => !f.startsWith('_')).sort();
-    expect(files).toEqual([...KINDS, ...PROPOSAL_KINDS].map((k) => `${k}.yaml`).sort());
+    expect(files).toEqual([...KINDS, ...PROPOSAL_KINDS, ...INCIDENT_MESSAGE_KINDS].map((k) => `${k}.yaml`).sort());
   }
 });
 
@@ -242,5 +245,39 @@ describe('the engine', () => {
     expect(() => loadTemplates(dir)).toThrow(/en\/overdue\.yaml: subject: "\{\{#x\}\}" is not closed/);
     fs.writeFileSync(path.join(dir, 'en', 'overdue.yaml'), 'subject: s\n');
     expect(() => loadTemplates(dir)).toThrow(/en\/overdue\.yaml: body/);
+  });
+});
+
+// Incidents' messages (issue 10): every kind in both locales names the incident, the unit, its grade
+// and the link, with its times in Beijing time.
+const INCIDENT_PARAMS: Record<(typeof INCIDENT_MESSAGE_KINDS)[number], Record<string, string | number | boolean | null>> = {
+  incident_new: { source: 'monitoring', late: true },
+  incident_confirm_requested: { source: 'third_party' },
+  incident_report_reminder: { due: MIDNIGHT },
+  incident_report_overdue: { due: MIDNIGHT },
+  incident_outage_alert: { since: AFTERNOON, hours: 6 },
+  incident_closing_report: { step: 'restored', restoredAt: AFTERNOON },
+  incident_review_outcome: { step: 'closing_report', decision: 'reject', comment: '缺少日志' },
+};
+
+describe.each(['zh-CN', 'en'] as const)('incident messages, %s', (locale) => {
+  test.each([...INCIDENT_MESSAGE_KINDS])('%s', (kind) => {
+    const m = renderTemplate(kind, locale, {
+      ...INCIDENT_PARAMS[kind],
+      incidentId: 'I2026-0003',
+      title: '门户网站被篡改',
+      unitName: '计算机科学与技术学院',
+      grade: 'major',
+      detectedAt: AFTERNOON,
+      reportDueAt: MIDNIGHT,
+      link: 'http://cyberduty.test/incidents/I2026-0003',
+    });
+    expect(m.subject).toContain('I2026-0003');
+    expect(m.subject).toContain(locale === 'en' ? 'major' : '重大');
+    expect(m.body.endsWith('http://cyberduty.test/incidents/I2026-0003')).toBe(true);
+    expect(m.body).not.toMatch(/\{\{|undefined|null/);
+    if (['incident_report_reminder', 'incident_report_overdue', 'incident_confirm_requested'].includes(kind)) {
+      expect(m.body).toContain(locale === 'en' ? '2026-03-02 24:00 (Beijing time, UTC+8)' : '2026-03-02 24:00（北京时间）');
+    }
   });
 });

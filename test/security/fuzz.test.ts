@@ -33,6 +33,11 @@ import {
   type EscalationRef,
   type NoticeRef,
   type ProposalRef,
+  closingReportBody,
+  incidentBody,
+  incidentTargets,
+  systemBody,
+  type IncidentRef,
 } from '../support/targets';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : crypto.randomInt(2 ** 31);
@@ -83,6 +88,12 @@ const T: {
   otherMessage: number;
   failedOutbox: number;
   sentOutbox: number;
+  incOpen: IncidentRef;
+  incOffice: IncidentRef;
+  incRestored: IncidentRef;
+  incReview: IncidentRef;
+  incClosed: IncidentRef;
+  system: string;
 } = {} as never;
 
 beforeAll(async () => {
@@ -102,6 +113,15 @@ beforeAll(async () => {
     t.proposal('awaiting_approval'),
     t.proposal('submitted'),
   ]);
+  const it = incidentTargets(s);
+  [T.incOpen, T.incOffice, T.incRestored, T.incReview, T.incClosed] = await Promise.all([
+    it.incident('open'),
+    it.incident('office_recorded'),
+    it.incident('restored'),
+    it.incident('under_review'),
+    it.incident('closed'),
+  ]);
+  T.system = await it.system('cs');
   const first = async (sql: string, args: unknown[] = []) => Number((await s.db.query<{ id: string | number }>(sql, args)).rows[0].id);
   T.message = await first('SELECT min(id) AS id FROM inbox_messages WHERE person_id = $1 AND read_at IS NULL', [LIAISON]);
   T.otherMessage = await first('SELECT min(id) AS id FROM inbox_messages WHERE person_id = $1', ['p-liu-yang']);
@@ -139,7 +159,7 @@ async function snapshot(): Promise<Record<string, string>> {
     out[table] = table === 'audit_log' ? `${r.rows[0].n}` : `${r.rows[0].n}:${r.rows[0].h}`;
   }
   const workflows = (
-    await s.db.query<{ workflow_id: string }>('SELECT workflow_id FROM notices UNION ALL SELECT workflow_id FROM accountability_proposals')
+    await s.db.query<{ workflow_id: string }>('SELECT workflow_id FROM notices UNION ALL SELECT workflow_id FROM accountability_proposals UNION ALL SELECT workflow_id FROM incidents')
   ).rows.map((r) => r.workflow_id);
   for (const id of workflows.sort()) {
     const d = await s.client.workflow.getHandle(id).describe();
@@ -164,7 +184,7 @@ async function quietSnapshot(): Promise<Record<string, string>> {
 
 /** Every field name of the API's bodies: an "unknown key" is none of these. */
 const KNOWN_KEYS = new Set(
-  'unitId title category severity description assets acknowledgeBy rectifyBy summary measures evidence name mediaType contentBase64 sha256 decision comment reason until trigger facts factsAt noticeIds partiesConcerned individuals collective body reviewOpened webhookUrl secret enabled categories personId measure importantLeadership'.split(
+  'unitId title category severity description assets acknowledgeBy rectifyBy summary measures evidence name mediaType contentBase64 sha256 decision comment reason until trigger facts factsAt noticeIds partiesConcerned individuals collective body reviewOpened webhookUrl secret enabled categories personId measure importantLeadership type grade systemIds startedAt detectedAt detectedBy impact outage outageStartedAt source agrees restoredAt noticeId host contact important protectionLevel cii status format rule consequences incidentIds incidentId'.split(
     ' ',
   ),
 );
@@ -656,6 +676,163 @@ const SPECS: Record<string, Spec> = {
   'GET /api/audit/verify': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/audit/export': { as: OFFICE, params: () => ({}), body: 'none' },
 
+  // Incidents, the register, triggers (issue 10)
+  'POST /api/incidents': {
+    as: LIAISON,
+    params: () => ({}),
+    body: 'required',
+    template: () => incidentBody('cs'),
+    refused: () =>
+      fc.oneof(
+        refused('another unit', LIAISON, {}, fc.constant(incidentBody('ito'))),
+        refused('unknown unit', OFFICE, {}, unknownUnit.map((u) => incidentBody(u, { source: 'monitoring' }))),
+        refused('detected in the future', LIAISON, {}, fc.integer({ min: 2, max: 1000 }).map((d) => incidentBody('cs', { detectedAt: new Date(Date.now() + d * 3600000).toISOString() }))),
+        refused('started after detection', LIAISON, {}, fc.integer({ min: 2, max: 1000 }).map((d) => incidentBody('cs', { startedAt: new Date(Date.now() - 1000).toISOString(), detectedAt: new Date(Date.now() - d * 3600000).toISOString() }))),
+        refused('unknown system', LIAISON, {}, fc.integer({ min: 5000, max: 9999 }).map((n) => incidentBody('cs', { systemIds: [`SYS-${n}`] }))),
+        refused('control characters', LIAISON, {}, fc.constantFrom('a\u0000b', 'x\u0007y', '\ud800z').map((title) => incidentBody('cs', { title }))),
+        refused('the office as the unit', OFFICE, {}, fc.constant(incidentBody('cs', { source: 'unit' }))),
+      ),
+  },
+  'GET /api/incidents': { as: LIAISON, params: () => ({}), body: 'none' },
+  'GET /api/incidents/:id': { as: LIAISON, params: () => ({ id: T.incReview.id }), body: 'none' },
+  'GET /api/incidents/:id/evidence/:sha256': { as: LIAISON, params: () => ({ id: T.incReview.id, sha256: T.incReview.sha256! }), body: 'none' },
+  'POST /api/incidents/:id/report': {
+    as: LIAISON,
+    params: () => ({ id: T.incOffice.id }),
+    body: 'required',
+    template: () => ({ summary: '已核实' }),
+    refused: () => fc.oneof(refused('reported already', LIAISON, () => ({ id: T.incOpen.id }), fc.record({ summary: text })), refused('closed', LIAISON, () => ({ id: T.incClosed.id }), fc.record({ summary: text }))),
+  },
+  'POST /api/incidents/:id/confirm': {
+    as: LIAISON,
+    params: () => ({ id: T.incOffice.id }),
+    body: 'required',
+    template: () => ({ agrees: true }),
+    refused: () =>
+      fc.oneof(
+        refused('recorded by the unit', LIAISON, () => ({ id: T.incOpen.id }), fc.constant({ agrees: true })),
+        refused('dispute without a reason', LIAISON, () => ({ id: T.incOffice.id }), fc.constant({ agrees: false })),
+      ),
+  },
+  'POST /api/incidents/:id/containment': {
+    as: LIAISON,
+    params: () => ({ id: T.incOpen.id }),
+    body: 'required',
+    template: () => ({ measures: '已隔离' }),
+    refused: () => refused('restored already', LIAISON, () => ({ id: T.incRestored.id }), fc.record({ measures: text })),
+  },
+  'POST /api/incidents/:id/restoration': {
+    as: LIAISON,
+    params: () => ({ id: T.incOpen.id }),
+    body: 'required',
+    template: () => ({ summary: '已恢复' }),
+    refused: () =>
+      fc.oneof(
+        refused('restored already', LIAISON, () => ({ id: T.incRestored.id }), fc.record({ summary: text })),
+        refused('restored in the future', LIAISON, () => ({ id: T.incOpen.id }), fc.integer({ min: 2, max: 1000 }).map((h) => ({ summary: '已恢复', restoredAt: new Date(Date.now() + h * 3600000).toISOString() }))),
+      ),
+  },
+  'POST /api/incidents/:id/restoration/confirm': {
+    as: OFFICE,
+    params: () => ({ id: T.incRestored.id }),
+    body: 'required',
+    template: () => ({ decision: 'confirm' }),
+    refused: () =>
+      fc.oneof(
+        refused('nothing restored', OFFICE, () => ({ id: T.incOpen.id }), fc.constant({ decision: 'confirm' })),
+        refused('reject without a reason', OFFICE, () => ({ id: T.incRestored.id }), fc.constant({ decision: 'reject' })),
+      ),
+  },
+  'POST /api/incidents/:id/closing-report': {
+    as: LIAISON,
+    params: () => ({ id: T.incOpen.id }),
+    body: 'required',
+    template: closingReportBody,
+    refused: () =>
+      fc.oneof(
+        refused('outage not confirmed restored', LIAISON, () => ({ id: T.incRestored.id }), fc.record({ summary: text, measures: text, evidence: fc.array(upload, { minLength: 1, maxLength: 2 }) })),
+        refused('under review', LIAISON, () => ({ id: T.incReview.id }), fc.record({ summary: text, measures: text, evidence: fc.array(upload, { minLength: 1, maxLength: 2 }) })),
+      ),
+  },
+  'POST /api/incidents/:id/review': {
+    as: OFFICE,
+    params: () => ({ id: T.incReview.id }),
+    body: 'required',
+    template: () => ({ decision: 'accept' }),
+    refused: () =>
+      fc.oneof(
+        refused('nothing to review', OFFICE, () => ({ id: T.incOpen.id }), fc.record({ decision: fc.constantFrom('accept', 'reject'), comment: text })),
+        refused('reject without a reason', OFFICE, () => ({ id: T.incReview.id }), fc.constant({ decision: 'reject' })),
+      ),
+  },
+  'POST /api/incidents/:id/serious-impact': {
+    as: OFFICE,
+    params: () => ({ id: T.incOpen.id }),
+    body: 'required',
+    template: () => ({ reason: '影响严重' }),
+    refused: () => refused('closed', OFFICE, () => ({ id: T.incClosed.id }), fc.record({ reason: text })),
+  },
+  'POST /api/incidents/:id/notices': {
+    as: OFFICE,
+    params: () => ({ id: T.incOpen.id }),
+    body: 'required',
+    template: () => ({ noticeId: T.issued.id }),
+    refused: () => refused('unknown notice', OFFICE, () => ({ id: T.incOpen.id }), fc.integer({ min: 5000, max: 9999 }).map((n) => ({ noticeId: `2026-${n}` }))),
+  },
+  'POST /api/incidents/:id/close': {
+    as: OFFICE,
+    params: () => ({ id: T.incOpen.id }),
+    body: 'required',
+    template: () => ({ reason: '已处置' }),
+    refused: () => refused('closed already', OFFICE, () => ({ id: T.incClosed.id }), fc.record({ reason: text })),
+  },
+  'GET /api/systems': { as: LIAISON, params: () => ({}), body: 'none' },
+  'POST /api/systems': {
+    as: OFFICE,
+    params: () => ({}),
+    body: 'required',
+    template: () => systemBody('cs'),
+    refused: () =>
+      fc.oneof(
+        refused('unknown unit', OFFICE, {}, unknownUnit.map((u) => systemBody(u))),
+        refused('control characters', OFFICE, {}, fc.constantFrom('a\u0000b', 'x\u001by', '\udc00').map((name) => systemBody('cs', { name }))),
+      ),
+  },
+  'POST /api/systems/import': {
+    as: OFFICE,
+    params: () => ({}),
+    body: 'required',
+    template: () => ({ format: 'csv', contentBase64: Buffer.from('单位,名称,地址,等保级别\ncs,模糊测试,f.example.edu.cn,2\n').toString('base64') }),
+    refused: () =>
+      fc.oneof(
+        refused('a bad row among good ones', OFFICE, {}, fc.tuple(unknownUnit, fc.integer({ min: 6, max: 99 })).map(([u, lvl]) => ({
+          format: 'csv',
+          contentBase64: Buffer.from(`单位,名称,地址,等保级别\ncs,好的行,ok.example.edu.cn,2\n${u},坏的行,bad.example.edu.cn,${lvl}\n`).toString('base64'),
+        }))),
+        refused('not a spreadsheet', OFFICE, {}, fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => ({ format: 'xlsx', contentBase64: Buffer.from(b).toString('base64') }))),
+      ),
+  },
+  'GET /api/systems/:id': { as: LIAISON, params: () => ({ id: T.system }), body: 'none' },
+  'PATCH /api/systems/:id': {
+    as: OFFICE,
+    params: () => ({ id: T.system }),
+    body: 'required',
+    template: () => ({ contact: '王老师' }),
+    refused: () => fc.oneof(refused('nothing to change', OFFICE, () => ({ id: T.system }), fc.constant({})), refused('level 6', OFFICE, () => ({ id: T.system }), fc.constant({ protectionLevel: 6 }))),
+  },
+  'GET /api/accountability-triggers': { as: OFFICE, params: () => ({}), body: 'none' },
+  'POST /api/accountability-triggers': {
+    as: OFFICE,
+    params: () => ({}),
+    body: 'required',
+    template: () => ({ rule: 'recorded_other', unitId: 'cs', facts: '其他严重情形', factsAt: new Date().toISOString() }),
+    refused: () =>
+      fc.oneof(
+        refused('unknown unit', OFFICE, {}, unknownUnit.map((unitId) => ({ rule: 'recorded_other', unitId, facts: '事实', factsAt: new Date().toISOString() }))),
+        refused('facts in the future', OFFICE, {}, fc.integer({ min: 1, max: 100 }).map((d) => ({ rule: 'recorded_other', unitId: 'cs', facts: '事实', factsAt: new Date(Date.now() + d * 86400000).toISOString() }))),
+        refused('notice not at the top of the chain', OFFICE, {}, fc.constant({ rule: 'unrectified_after_chain', unitId: 'cs', facts: '未整改', consequences: '造成泄露', factsAt: new Date().toISOString(), noticeIds: [T.issued.id] })),
+      ),
+  },
   'GET /api/auth/config': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/auth/login': { as: OFFICE, params: () => ({}), body: 'none' },
   'GET /api/auth/callback': { as: OFFICE, params: () => ({}), body: 'none' },

@@ -27,6 +27,11 @@ import {
   type EscalationRef,
   type NoticeRef,
   type ProposalRef,
+  closingReportBody,
+  incidentBody,
+  incidentTargets,
+  systemBody,
+  type IncidentRef,
 } from '../support/targets';
 
 /** A person of each role (the small organisation), and which side of the `cs` targets they are on. */
@@ -70,6 +75,8 @@ interface Case {
 interface Plan {
   cases(p: Person): Promise<Case[]> | Case[];
   body?: () => unknown;
+  /** A body that depends on who calls (e.g. a unit records its own incident). */
+  bodyFor?: (p: Person) => unknown;
   query?: string;
   /** What an allowed call answers when it is a redirect rather than a 2xx (sign-in's browser hops). */
   redirects?: true;
@@ -83,6 +90,9 @@ let escalation: EscalationRef;
 let proposal: ProposalRef;
 let fromEscalation: ProposalRef & { asked: string[] };
 let outboxId: number;
+let it: ReturnType<typeof incidentTargets>;
+let incident: IncidentRef;
+let systemId: string;
 
 beforeAll(async () => {
   s = await startStack({ limits: { perPersonPerMinute: 100000, authFailuresPer15Min: 100000, corsOrigins: [] } });
@@ -108,6 +118,10 @@ beforeAll(async () => {
     t.proposal('draft', 'ito'),
   ]);
   fromEscalation = fe;
+  it = incidentTargets(s);
+  [incident, systemId] = await Promise.all([it.incident('under_review'), it.system('cs'), it.incident('open', 'ito'), it.system('ito')]).then(
+    ([i, sys]) => [i, sys] as const,
+  );
   const row = await s.db.query<{ id: string | number }>('SELECT min(id) AS id FROM notification_outbox');
   outboxId = Number(row.rows[0].id ?? (await failedOutbox()));
 }, 120000);
@@ -137,6 +151,8 @@ const noticeCase = (fresh?: () => Promise<Params>) => (): Case[] =>
   one({ what: 'a cs notice', facts: CS, shared: { id: notice.id, sha256: notice.sha256!, rid: 'x1' }, fresh });
 const proposalCase = (fresh?: () => Promise<Params>) => (): Case[] =>
   one({ what: 'a cs proposal', facts: CS, shared: { id: proposal.id, sha256: proposal.sha256! }, fresh });
+const incidentCase = (fresh?: () => Promise<Params>) => (): Case[] =>
+  one({ what: 'a cs incident', facts: CS, shared: { id: incident.id, sha256: incident.sha256! }, fresh });
 const escalationFacts = () => ({ unitId: escalation.unitId, assigneeId: escalation.assigneeId, asked: escalation.asked });
 
 /** Robots: the unit's, the person's own, and another person's. */
@@ -253,6 +269,46 @@ const PLANS: Record<string, Plan> = {
   'GET /api/audit/verify': none,
   'GET /api/audit/export': none,
 
+  // Incidents, the register, triggers (issue 10)
+  'POST /api/incidents': {
+    ...none,
+    bodyFor: (p) => {
+      const own = p.user.units.find((u) => ['liaison', 'direct_responsible', 'first_responsible'].includes(u.role));
+      return own ? incidentBody(own.unitId) : incidentBody('cs', { source: 'monitoring' });
+    },
+  },
+  'GET /api/incidents': { ...none, query: '?pageSize=5' },
+  'GET /api/incidents/:id': { cases: incidentCase() },
+  'GET /api/incidents/:id/evidence/:sha256': { cases: incidentCase() },
+  'POST /api/incidents/:id/report': { cases: incidentCase(async () => ({ id: (await it.incident('office_recorded')).id })), body: () => ({ summary: '已核实并报告' }) },
+  'POST /api/incidents/:id/confirm': { cases: incidentCase(async () => ({ id: (await it.incident('office_recorded')).id })), body: () => ({ agrees: true }) },
+  'POST /api/incidents/:id/containment': { cases: incidentCase(async () => ({ id: (await it.incident('open')).id })), body: () => ({ measures: '已断网隔离' }) },
+  'POST /api/incidents/:id/restoration': { cases: incidentCase(async () => ({ id: (await it.incident('open')).id })), body: () => ({ summary: '已恢复' }) },
+  'POST /api/incidents/:id/restoration/confirm': { cases: incidentCase(async () => ({ id: (await it.incident('restored')).id })), body: () => ({ decision: 'confirm' }) },
+  'POST /api/incidents/:id/closing-report': { cases: incidentCase(async () => ({ id: (await it.incident('open')).id })), body: closingReportBody },
+  'POST /api/incidents/:id/review': { cases: incidentCase(async () => ({ id: (await it.incident('under_review')).id })), body: () => ({ decision: 'accept', comment: '处置到位' }) },
+  'POST /api/incidents/:id/serious-impact': { cases: incidentCase(async () => ({ id: (await it.incident('open')).id })), body: () => ({ reason: '影响严重' }) },
+  'POST /api/incidents/:id/notices': { cases: incidentCase(async () => ({ id: (await it.incident('open')).id })), body: () => ({ noticeId: notice.id }) },
+  'POST /api/incidents/:id/close': { cases: incidentCase(async () => ({ id: (await it.incident('open')).id })), body: () => ({ reason: '已处置完毕' }) },
+  'GET /api/systems': { ...none, query: '?pageSize=5' },
+  'POST /api/systems': { ...none, body: () => systemBody('cs') },
+  'POST /api/systems/import': {
+    ...none,
+    body: () => ({ format: 'csv', contentBase64: Buffer.from('单位,名称,地址,等保级别,重要\ncs,矩阵测试系统,matrix.example.edu.cn,2,否\n').toString('base64') }),
+  },
+  'GET /api/systems/:id': { cases: () => one({ what: 'a cs system', facts: CS, shared: { id: systemId } }) },
+  'PATCH /api/systems/:id': {
+    cases: () => one({ what: 'a cs system', facts: CS, shared: { id: systemId }, fresh: async () => ({ id: await it.system('cs') }) }),
+    body: () => ({ contact: '王老师 0451-1234' }),
+  },
+  'GET /api/accountability-triggers': { ...none, query: '?pageSize=5' },
+  'POST /api/accountability-triggers': {
+    ...none,
+    body: () => ({ rule: 'recorded_data_leak', unitId: 'cs', facts: `学生信息泄露 ${crypto.randomUUID()}`, factsAt: new Date().toISOString() }),
+  },
+  // Web UI (issue 9).
+  'GET /api/me/work': none,
+  'POST /api/notices/preview': { ...none, body: () => noticeBody('cs', { title: '矩阵测试：预览' }) },
   'GET /api/auth/config': none,
   // No identity provider in this stack: starting a sign-in goes to the web UI's dev sign-in page.
   'GET /api/auth/login': { ...none, redirects: true },
@@ -315,7 +371,7 @@ describe('each endpoint answers each role exactly as the access table says', () 
 
     // Nobody: no token.
     for (const c of await plan.cases(people[0])) {
-      const res = await call(s, ep.method, `${fill(ep.path, c.shared)}${plan.query ?? ''}`, { body: plan.body?.() });
+      const res = await call(s, ep.method, `${fill(ep.path, c.shared)}${plan.query ?? ''}`, { body: plan.bodyFor ? plan.bodyFor(people[0]) : plan.body?.() });
       const bad = check(res, expectedAnswer(ep, null, c.facts), 'nobody (no token)', ep, c.what, plan);
       if (bad) mismatches.push(bad);
     }
@@ -324,7 +380,7 @@ describe('each endpoint answers each role exactly as the access table says', () 
       for (const c of await plan.cases(p)) {
         const expected = expectedAnswer(ep, p.user, c.facts);
         const params = expected === 'allowed' && c.fresh ? await c.fresh() : c.shared;
-        const res = await call(s, ep.method, `${fill(ep.path, params)}${plan.query ?? ''}`, { as: p.id, body: plan.body?.() });
+        const res = await call(s, ep.method, `${fill(ep.path, params)}${plan.query ?? ''}`, { as: p.id, body: plan.bodyFor ? plan.bodyFor(p) : plan.body?.() });
         if (expected === 'allowed') counts.allowed++;
         else counts.refused++;
         const bad = check(res, expected, p.label, ep, c.what, plan);
@@ -408,6 +464,30 @@ describe('lists show exactly what each person may see, in items and in total', (
         if (JSON.stringify(ids(res)) !== JSON.stringify(want.map((r) => r.id).sort())) problems.push(`${p.label} ${query}: items differ`);
       }
     });
+    expect(problems).toEqual([]);
+  });
+
+  test('incidents and the register', async () => {
+    const problems: string[] = [];
+    for (const [path, table, action] of [
+      ['/api/incidents', 'incidents', 'incident.read'],
+      ['/api/systems', 'information_systems', 'system.read'],
+    ] as const) {
+      const rows = (await s.db.query<{ id: string; unit_id: string }>(`SELECT id, unit_id FROM ${table}`)).rows;
+      expect(new Set(rows.map((r) => r.unit_id))).toEqual(new Set(['cs', 'ito']));
+      await inParallel(people, 4, async (p) => {
+        const expected = expectedAnswer(listEp(path), p.user);
+        const res = await call(s, 'GET', `${path}?pageSize=100`, { as: p.id });
+        if (expected !== 'allowed') {
+          if (res.status !== expected) problems.push(`${p.label} ${path}: expected ${expected}, got ${res.status}`);
+          return;
+        }
+        const want = rows.filter((r) => can(p.user, action, r.unit_id)).map((r) => r.id).sort();
+        if (res.body.total !== want.length || JSON.stringify(ids(res)) !== JSON.stringify(want)) {
+          problems.push(`${p.label} ${path}: total ${res.body.total}, may see ${want.length}`);
+        }
+      });
+    }
     expect(problems).toEqual([]);
   });
 

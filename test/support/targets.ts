@@ -203,3 +203,76 @@ export async function inParallel<T, R>(items: readonly T[], limit: number, fn: (
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+// ---- Incidents, the register, triggers (issue 10) ----
+
+export type IncidentTargetState = 'open' | 'office_recorded' | 'contained' | 'restored' | 'restoration_confirmed' | 'under_review' | 'closed';
+
+export interface IncidentRef {
+  id: string;
+  unitId: string;
+  sha256?: string;
+}
+
+export const incidentBody = (unitId = 'cs', over: object = {}) => ({
+  unitId,
+  title: '门户网站页面被篡改',
+  type: 'defacement',
+  grade: 'general',
+  impact: '首页出现不良信息',
+  ...over,
+});
+
+export const closingReportBody = () => ({
+  summary: '已恢复页面并加固',
+  measures: '更换口令；部署防篡改',
+  evidence: [{ name: '处置报告.txt', mediaType: 'text/plain', contentBase64: Buffer.from('处置完成').toString('base64') }],
+});
+
+export const systemBody = (unitId = 'cs', over: object = {}) => ({
+  unitId,
+  name: `系统-${Math.random().toString(36).slice(2, 8)}`,
+  host: 'app.example.edu.cn',
+  important: true,
+  protectionLevel: 3,
+  ...over,
+});
+
+export function incidentTargets(s: Stack) {
+  async function system(unitId = 'cs'): Promise<string> {
+    return ok(await call(s, 'POST', '/api/systems', { as: OFFICE, body: systemBody(unitId) }), 'register a system', 201).body.id as string;
+  }
+
+  /** An incident of the unit in the state an action needs (an outage of an important system from `restored` on). */
+  async function incident(state: IncidentTargetState, unitId = 'cs'): Promise<IncidentRef> {
+    const liaison = LIAISON[unitId];
+    const outage = state === 'restored' || state === 'restoration_confirmed' || state === 'under_review';
+    const body =
+      state === 'office_recorded'
+        ? incidentBody(unitId, { source: 'monitoring' })
+        : outage
+          ? incidentBody(unitId, { type: 'outage', systemIds: [await system(unitId)] })
+          : incidentBody(unitId);
+    const created = ok(await call(s, 'POST', '/api/incidents', { as: state === 'office_recorded' ? OFFICE : liaison, body }), 'record', 201);
+    const ref: IncidentRef = { id: created.body.id as string, unitId };
+    const url = `/api/incidents/${ref.id}`;
+    if (state === 'open' || state === 'office_recorded') return ref;
+    if (state === 'closed') {
+      ok(await call(s, 'POST', `${url}/close`, { as: OFFICE, body: { reason: '已处置完毕' } }), 'close');
+      return ref;
+    }
+    if (state === 'contained') {
+      ok(await call(s, 'POST', `${url}/containment`, { as: liaison, body: { measures: '已断网隔离' } }), 'contain');
+      return ref;
+    }
+    ok(await call(s, 'POST', `${url}/restoration`, { as: liaison, body: { summary: '已恢复服务' } }), 'restore');
+    if (state === 'restored') return ref;
+    ok(await call(s, 'POST', `${url}/restoration/confirm`, { as: OFFICE, body: { decision: 'confirm' } }), 'confirm restoration');
+    if (state === 'restoration_confirmed') return ref;
+    const res = ok(await call(s, 'POST', `${url}/closing-report`, { as: liaison, body: closingReportBody() }), 'closing report');
+    ref.sha256 = res.body.closingReports[0].evidence[0].sha256 as string;
+    return ref;
+  }
+
+  return { system, incident };
+}

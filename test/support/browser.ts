@@ -1,0 +1,132 @@
+/**
+ * Browser-test helpers: Debian's Chromium through playwright-core, a stack served on a loopback
+ * port, sign-in as a person, Element Plus controls driven as a person would (labels, options),
+ * CSP violations and page errors collected, and axe-core's serious/critical findings.
+ *
+ * Chromium: `apt-get install -y chromium` (CI does it in .ci/run). `npx playwright install` cannot
+ * download browsers on these machines.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import type { Stack } from './stack';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const SHOTS = process.env.UI_SCREENSHOT_DIR ?? '/tmp';
+
+export async function launch(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}, so the browser tests cannot run. ` +
+        'Install it with `apt-get update && apt-get install -y chromium` (Debian), or set CHROMIUM_PATH to a Chromium binary. ' +
+        '(`npx playwright install` cannot download browsers on these machines.)',
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** A page in a context of its own (axe-core needs one made with browser.newContext()). */
+export async function newPage(browser: Browser, opts: { width?: number; height?: number } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('close', () => {
+    context.close().catch(() => undefined);
+  });
+  return page;
+}
+
+export async function serve(s: Stack): Promise<{ base: string; close(): Promise<void> }> {
+  const server = http.createServer(s.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Page errors and CSP violations fail the test: the app must run under its own CSP. */
+export function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`csp: ${msg.text()}`);
+  });
+  return problems;
+}
+
+/**
+ * Signs in on /signin: with the demo people's buttons where the server offers the dev sign-in, else
+ * with a token pasted into the form (servers without session sign-in).
+ */
+export async function signIn(page: Page, s: Stack, personId: string, name: string): Promise<void> {
+  await page.getByRole('heading', { name: '登录', level: 1 }).waitFor();
+  const devButton = page.getByRole('button', { name: `以 ${name} 身份登录` });
+  const tokenBox = page.getByLabel('身份令牌（Bearer token）');
+  await devButton.or(tokenBox).first().waitFor();
+  if (await devButton.count()) {
+    // A person with several roles is listed under each: any of their buttons signs them in.
+    await devButton.first().click();
+  } else {
+    await tokenBox.fill(await s.tokens.sign(personId));
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+  }
+  await page.getByTestId('me-name').filter({ hasText: name }).waitFor();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: '退出', exact: true }).click();
+  await page.getByRole('heading', { name: '登录', level: 1 }).waitFor();
+}
+
+/** Chooses `option` in the Element Plus select labelled `label`. */
+export async function pick(page: Page, label: string, option: string): Promise<void> {
+  // The select's placeholder lies over its input; a forced click lands on the select, which opens.
+  await page.getByLabel(label, { exact: true }).click({ force: true });
+  const dropdown = page.locator('.el-select-dropdown:visible');
+  await dropdown.getByRole('option', { name: option, exact: true }).click();
+  // Closed again (its transition ended) before the next control is used.
+  await dropdown.first().waitFor({ state: 'detached' }).catch(() => undefined);
+  await page.waitForFunction(`[...document.querySelectorAll('.el-select-dropdown')].every((e) => !e.closest('.el-popper') || getComputedStyle(e.closest('.el-popper')).display === 'none')`);
+}
+
+/** Chooses the Element Plus radio (or radio button) with this text. */
+export async function radio(page: Page, text: string): Promise<void> {
+  await page.locator('label.el-radio, label.el-radio-button').filter({ hasText: new RegExp(`^\\s*${text.replace(/[()（）]/g, '\\$&')}\\s*$`) }).click();
+}
+
+/** Types a date into the Element Plus date picker whose input has this name. */
+export async function fillDate(page: Page, name: string, date: string): Promise<void> {
+  const input = page.locator(`input[name="${name}"]`);
+  await input.fill(date);
+  await input.press('Enter');
+}
+
+/** "YYYY-MM-DD" in Beijing, `days` from today. */
+export function beijingDate(days: number): string {
+  return new Date(Date.now() + 8 * 3600000 + days * 86400000).toISOString().slice(0, 10);
+}
+
+/** axe-core's serious and critical findings on the page as it is now (none expected). */
+export async function axe(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** How far the page scrolls sideways (0 when everything fits). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+}
