@@ -58,6 +58,8 @@ export function fastPolicy(
     decide?: string;
     decideReminders?: string[];
     maxSupervise?: string;
+    /** How far a leader may extend (escalation.maxExtend); unset: the rectification window. */
+    maxExtend?: string;
     allowDelegates?: boolean;
   } = {},
 ): Policy {
@@ -74,6 +76,7 @@ export function fastPolicy(
           decideWithin: p.decide ?? 'PT1H',
           workingDays: false,
           maxSupervise: p.maxSupervise ?? 'P3D',
+          ...(p.maxExtend ? { maxExtend: p.maxExtend } : {}),
           reminders: p.decideReminders ?? [],
           allowDelegates: p.allowDelegates ?? false,
         },

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { startStack, type Stack } from '../support/stack';
+import { fastPolicy, startStack, type Stack } from '../support/stack';
 import { eventually } from '../support/wait';
 import { axe, beijingDate, newPage, fillDate, horizontalOverflow, launch, pick, radio, serve, SHOTS, signIn, signOut, watch } from '../support/browser';
 
@@ -20,7 +20,9 @@ let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  s = await startStack();
+  // A leader extends a notice by ten days in the escalation test: the policy lets leaders extend
+  // that far (escalation.maxExtend; by default only the second-scale rectification window).
+  s = await startStack({ policy: fastPolicy({ maxExtend: 'P30D' }) });
   web = await serve(s);
   base = web.base;
   browser = await launch();
@@ -270,6 +272,29 @@ test('a leader sees the escalation waiting for them, with the chain, and decides
 
   const notice = await s.as(OFFICE).get(`/api/notices/${noticeId}`);
   expect(notice.body.rectifyBy.at).toBe(new Date(Date.parse(`${beijingDate(10)}T00:00:00+08:00`) + 86400000).toISOString());
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+test('the office finds the stuck-process list in its navigation; a liaison does not', async () => {
+  const page = await newPage(browser);
+  const problems = watch(page);
+  await page.goto(`${base}/`);
+  await signIn(page, s, OFFICE, '陈静');
+  await page.waitForURL(`${base}/`);
+  await page.getByRole('link', { name: '卡住的流程' }).first().click();
+  await page.waitForURL(`${base}/system/stuck`);
+  await page.getByRole('heading', { name: '卡住的流程', level: 1 }).waitFor();
+  // The threshold comes from the API (STUCK_ACTIVITY_FAILURES, 5 by default); nothing is stuck here.
+  await page.getByText('重试次数超过阈值（5 次）的活动').waitFor();
+  await page.getByText('没有卡住的流程。').waitFor();
+  await page.screenshot({ path: `${SHOTS}/cyberduty-ui-stuck.png`, fullPage: true });
+  expect(await axe(page)).toEqual([]);
+  await signOut(page);
+
+  await signIn(page, s, CS_LIAISON, '李娜');
+  await page.waitForURL(`${base}/`);
+  expect(await page.getByRole('link', { name: '卡住的流程' }).count()).toBe(0);
   expect(problems).toEqual([]);
   await page.close();
 });
