@@ -468,6 +468,19 @@ const SPECS: Record<string, Spec> = {
       ),
   },
   [`GET ${N}`]: { as: LIAISON, params: () => ({}), body: 'none' },
+  // Web UI (issue 9): the deadlines a notice would get (nothing written), and my work.
+  [`POST ${N}/preview`]: {
+    as: OFFICE,
+    params: () => ({}),
+    body: 'required',
+    template: () => noticeBody('cs'),
+    refused: () =>
+      fc.oneof(
+        refused('unknown unit', OFFICE, {}, unknownUnit.map((unitId) => noticeBody(unitId))),
+        refused('deadline in the past', OFFICE, {}, past.map((acknowledgeBy) => noticeBody('cs', { acknowledgeBy }))),
+      ),
+  },
+  'GET /api/me/work': { as: LIAISON, params: () => ({}), body: 'none' },
   [`GET ${N}/:id`]: { as: LIAISON, params: () => ({ id: T.review.id }), body: 'none' },
   [`GET ${N}/:id/evidence/:sha256`]: { as: LIAISON, params: () => ({ id: T.review.id, sha256: T.review.sha256! }), body: 'none' },
   [`POST ${N}/:id/acknowledge`]: {
