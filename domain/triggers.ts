@@ -156,7 +156,29 @@ export interface NoticeFacts {
   unitId: string;
   title: string;
   status: string;
-  escalations: Array<{ id: string; endReason?: string; endedAt?: string }>;
+  escalations: Array<{
+    id: string;
+    endReason?: string;
+    endedAt?: string;
+    steps?: Array<{ level: number; assigneeId: string | null; outcome: string; reachedAt: string }>;
+  }>;
+}
+
+/**
+ * When an escalation reached the top of the chain, if it did: an escalation ended as
+ * `chain_exhausted` (notices issued before issue 12's rules), or one that found nobody above and was
+ * kept with the highest leader asked — the same level and leader asked a second time.
+ */
+export function topOfChainReached(e: NoticeFacts['escalations'][number]): { at: string | undefined } | undefined {
+  if (e.endReason === 'chain_exhausted') return { at: e.endedAt };
+  const asked = new Set<string>();
+  for (const s of e.steps ?? []) {
+    if (!s.assigneeId || s.outcome.startsWith('skipped')) continue;
+    const key = `${s.level}:${s.assigneeId}`;
+    if (asked.has(key)) return { at: s.reachedAt };
+    asked.add(key);
+  }
+  return undefined;
 }
 
 export class TriggerRefused extends Error {
@@ -192,7 +214,7 @@ export function recordedFiring(input: RecordedInput, digest: (text: string) => s
     if (notice.status === 'closed' || notice.status === 'withdrawn') {
       throw new TriggerRefused('该通知已办结或撤回，不属于未整改', 'The notice is closed or withdrawn: it is not unrectified');
     }
-    const top = notice.escalations.find((e) => e.endReason === 'chain_exhausted');
+    const top = notice.escalations.map((e) => ({ id: e.id, reached: topOfChainReached(e) })).find((e) => e.reached);
     if (!top) {
       throw new TriggerRefused('该通知尚未逐级上报至最高层级', 'The notice has not been escalated to the top of the chain');
     }
@@ -202,7 +224,7 @@ export function recordedFiring(input: RecordedInput, digest: (text: string) => s
     facts.noticeId = notice.id;
     facts.escalationId = top.id;
     facts.consequences = consequences;
-    text = `整改通知 ${notice.id}「${notice.title}」逐级上报至最高层级（${top.endedAt ?? ''}）后仍未整改。后果：${consequences}\n${input.facts.trim()}`;
+    text = `整改通知 ${notice.id}「${notice.title}」逐级上报至最高层级（${top.reached?.at ?? ''}）后仍未整改。后果：${consequences}\n${input.facts.trim()}`;
   } else {
     dedupeKey = `${input.rule}:${digest(`${input.unitId}\n${new Date(Date.parse(input.factsAt)).toISOString()}\n${input.facts.trim()}`)}`;
   }
