@@ -110,7 +110,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   // Operations: /healthz, /readyz, /metrics (api/ops.ts); the OpenAPI document and docs page.
-  const metrics = createMetrics(deps.db);
+  const stuck = deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger });
+  const metrics = createMetrics(deps.db, { stuckActivities: () => stuck.lastCount });
   app.use(metrics.middleware);
   app.use(opsRoutes({ db: deps.db, temporal: deps.temporal, metrics, metricsToken: deps.metricsToken, isDraining: deps.isDraining }));
   app.use(openApiRoutes());
@@ -233,7 +234,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The web UI's own reads: my work.
   api.use(workRoutes({ db: deps.db }));
 
-  api.use('/system', stuckRoutes(deps.stuck ?? createStuckWatch({ temporal: deps.temporal, taskQueue: deps.taskQueue, logger: deps.logger })));
+  api.use('/system', stuckRoutes(stuck));
 
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');

@@ -22,7 +22,8 @@ export interface ApiMetrics {
 
 const TERMINAL = new Set(['closed', 'withdrawn']);
 
-export function createMetrics(db: Queryable): ApiMetrics {
+/** `stuckActivities`: the count of the stuck-process scan's last run (api/stuck.ts), read at scrape time. */
+export function createMetrics(db: Queryable, opts: { stuckActivities?: () => number | undefined } = {}): ApiMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'cyberduty' });
   collectDefaultMetrics({ register: registry, prefix: 'cyberduty_' });
@@ -116,6 +117,17 @@ export function createMetrics(db: Queryable): ApiMetrics {
       const f = await read();
       this.reset();
       for (const r of f?.attemptFailures ?? []) this.set({ channel: r.channel, result: r.result }, r.n);
+    },
+  });
+
+  new Gauge({
+    name: 'cyberduty_stuck_activities',
+    help: 'Activities failing more than STUCK_ACTIVITY_FAILURES times, at the last scan (GET /api/system/stuck)',
+    registers: [registry],
+    collect() {
+      const n = opts.stuckActivities?.();
+      this.reset();
+      if (n !== undefined) this.set(n);
     },
   });
 

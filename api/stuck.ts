@@ -43,6 +43,8 @@ export interface StuckWatch {
   readonly config: StuckConfig;
   /** Scans now; logs each newly stuck activity once. */
   scan(): Promise<StuckItem[]>;
+  /** How many activities the last scan found stuck (undefined before the first scan): for /metrics. */
+  readonly lastCount: number | undefined;
   /** Scans every `intervalMs` in the background (so stuck activities are logged unasked). */
   start(intervalMs: number): void;
   stop(): void;
@@ -54,6 +56,7 @@ export function createStuckWatch(deps: { temporal: Client; taskQueue: string; lo
   const config = { ...DEFAULT_STUCK, ...deps.config };
   const logged = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let lastCount: number | undefined;
 
   async function describeOne(workflowId: string, runId: string, workflowType: string): Promise<StuckItem[]> {
     let d;
@@ -106,12 +109,16 @@ export function createStuckWatch(deps: { temporal: Client; taskQueue: string; lo
     }
     // Forget what is no longer stuck (it succeeded or ended): if it gets stuck again it is logged again.
     if (running.length < config.maxScan) for (const k of logged) if (!now.has(k)) logged.delete(k);
+    lastCount = items.length;
     return items;
   }
 
   return {
     config,
     scan,
+    get lastCount() {
+      return lastCount;
+    },
     start(intervalMs) {
       if (timer) return;
       timer = setInterval(() => {

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
+import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createStuckWatch, type StuckItem } from '../../api/stuck';
 import { createPrcCalendar } from '../../domain/calendar';
@@ -119,6 +120,9 @@ test('a workflow retrying a failing activity is listed for the office, logged on
     await watch.scan();
     const logged = lines.filter((l) => l.includes('STUCK ACTIVITY') && l.includes(`notice-${id}`));
     expect(logged).toHaveLength(1);
+    // Counted in the metrics (the last scan's figure).
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toMatch(/^cyberduty_stuck_activities\{app="cyberduty"\} [1-9]\d*$/m);
     expect(JSON.parse(logged[0])).toMatchObject({ level: 50, stuck: { workflowId: `notice-${id}`, activityType: 'recordNoticeEvent' } });
     // The office only.
     expect((await call(asked, 'GET', '/api/system/stuck', { as: LIAISON.cs })).status).toBe(403);
