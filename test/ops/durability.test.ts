@@ -131,20 +131,22 @@ d('durability: worker SIGKILL, Temporal restart, database and SMTP outages durin
     expect(dbDown.status).toBe('unavailable');
     expect(dbDown.checks.database).toMatch(/^unavailable/);
     await decideByPassed(id); // read directly, not through the proxy
-    // The level-3 timeout fired while the database was away: its record is retried, not lost.
+    // The level-3 timeout fires while the database is away: its record fails and is retried, not
+    // lost. The worker's log says which workflow's activity failed (structured, with its ids); the
+    // database stays cut until it has.
+    const failures = () =>
+      worker
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; workflowId?: string; activityType?: string })
+        .filter((l) => l.level >= 40 && l.workflowId === `notice-${id}` && l.activityType);
+    await eventually(() => Promise.resolve(failures().length > 0), 60000, 'an activity of the notice to fail while the database is cut');
     await proxy.restore();
     await eventually(async () => (await fetch(`${api.url}/readyz`)).status === 200, 60000, '/readyz after the database is back');
     expect((await fetch(`${api.url}/api/notices`, { headers: office })).status).toBe(200);
     await reached(id, 4, 60000);
     await emailsAllSent(id);
-    // The worker's log says which workflow's activity failed meanwhile (structured, with its ids).
-    const failures = worker
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { level: number; workflowId?: string; activityType?: string })
-      .filter((l) => l.level >= 40 && l.workflowId === `notice-${id}` && l.activityType);
-    expect(failures.length).toBeGreaterThan(0);
 
     // 4. SMTP down when level 5 is reached: its e-mails fail, then go out once it is back.
     await sink.stop();
@@ -158,18 +160,33 @@ d('durability: worker SIGKILL, Temporal restart, database and SMTP outages durin
       return r.rows[0].n > 0;
     }, 30000, 'an e-mail attempt to fail while SMTP is down');
     await sink.start();
-    // Level 5's time runs out too: the chain is exhausted and the escalation ends.
+    // Level 5's time runs out too: nobody is above, so the escalation stays with the party
+    // secretary, asked again (issue 12: never out of every clock).
+    await eventually(async () => {
+      const r = await c.db.query(`SELECT 1 FROM notice_events WHERE notice_id = $1 AND type = 'escalated' AND data->>'again' = 'true'`, [id]);
+      return r.rows.length > 0;
+    }, 60000, 'level 5 asked again (top of the chain)');
+    // The office withdraws the notice: the escalation ends and its clocks stop.
+    const withdrawn = await fetch(`${api.url}/api/notices/${id}/withdraw`, { method: 'POST', headers: office, body: JSON.stringify({ reason: '演练结束' }) });
+    expect(withdrawn.status).toBe(200);
     await eventually(async () => {
       const r = await c.db.query(`SELECT 1 FROM notice_events WHERE notice_id = $1 AND type = 'escalation_ended'`, [id]);
       return r.rows.length > 0;
-    }, 60000, 'the escalation to end (chain exhausted)');
+    }, 60000, 'the escalation to end (withdrawn)');
     await emailsAllSent(id);
 
     // Against the timeline: the deadline fired once, each level once and in order.
     const events = (await c.db.query<{ type: string }>('SELECT type FROM notice_events WHERE notice_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
     expect(events.filter((t) => t === 'overdue')).toHaveLength(1);
-    expect(await levels(id)).toEqual([1, 2, 3, 4, 5]);
-    expect(events.filter((t) => t === 'escalation_timed_out')).toHaveLength(5);
+    // Levels 1–5 once each, in order; then level 5 again (kept at the top) until the withdrawal.
+    const reachedLevels = await levels(id);
+    expect(reachedLevels.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    expect(reachedLevels.slice(5).length).toBeGreaterThan(0);
+    expect(reachedLevels.slice(5).every((l) => l === 5)).toBe(true);
+    // Every level reached timed out once, but perhaps the last one, still waiting when withdrawn.
+    const timedOut = events.filter((t) => t === 'escalation_timed_out').length;
+    expect(timedOut).toBeGreaterThanOrEqual(reachedLevels.length - 1);
+    expect(timedOut).toBeLessThanOrEqual(reachedLevels.length);
     expect(events.filter((t) => t === 'escalation_ended')).toHaveLength(1);
     // Against the outbox and the SMTP server: every e-mail row sent and received, none twice.
     const rows = (await c.db.query<{ idempotency_key: string }>(`SELECT idempotency_key FROM notification_outbox WHERE ref_id = $1 AND channel = 'email'`, [id])).rows;
