@@ -120,6 +120,11 @@ export function beijingDate(days: number): string {
 
 /** axe-core's serious and critical findings on the page as it is now (none expected). */
 export async function axe(page: Page): Promise<string[]> {
+  // Element Plus fades tags and lists in: mid-transition their text is semi-transparent, and axe
+  // measures that colour (a CI run failed color-contrast on an .el-tag fading in). Settle first.
+  await page.evaluate(`(() => {
+    for (const a of document.getAnimations()) { try { a.finish(); } catch { /* infinite: leave it */ } }
+  })()`);
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
