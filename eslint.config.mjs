@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import pluginVue from 'eslint-plugin-vue';
 
 const ioModules = ['pg', '@electric-sql/pglite', 'express', 'jose', 'pino', 'pino-http', 'helmet', 'yaml', 'chinese-days',
   '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'supertest', 'zod'];
@@ -24,6 +25,34 @@ export default tseslint.config(
   { files: ['api/docs-page/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   // The web UI's TypeScript modules are checked with web/tsconfig.json (DOM, bundler resolution) by
   // the project service; its Vite config is a Node ES module outside any TypeScript project.
+  // Single-file components: Vue's own rules for templates and script setup, with the TypeScript
+  // parser for <script lang="ts">. Their types are checked by vue-tsc (npm run typecheck), so the
+  // type-aware rules stay on the .ts files, where the project service can see them.
+  ...pluginVue.configs['flat/recommended'].map((c) => ({ ...c, files: ['web/src/**/*.vue'] })),
+  {
+    files: ['web/src/**/*.vue'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], projectService: false, project: null, program: null },
+      globals: globals.browser,
+    },
+  },
+  {
+    files: ['web/src/**/*.vue'],
+    rules: {
+      // Element Plus and our own layout keep several attributes on one line; Prettier-like
+      // formatting rules are noise here, not defects.
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      'vue/first-attribute-linebreak': 'off',
+      // Screens are routed by file (Notifications.vue, Organisation.vue), never used as tags.
+      'vue/multi-word-component-names': 'off',
+    },
+  },
   { files: ['web/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['web/*.mjs'], languageOptions: { sourceType: 'module', globals: globals.node } },
   {

@@ -1,5 +1,5 @@
-// Single-file components, for the TypeScript modules that import them (the SFCs themselves are
-// compiled by Vite's Vue plugin).
+// Single-file components, for the TypeScript modules that import them. `npm run typecheck` runs
+// vue-tsc, which checks the SFCs themselves and resolves their imports to the real files.
 declare module '*.vue' {
   import type { DefineComponent } from 'vue';
   const component: DefineComponent<object, object, unknown>;
