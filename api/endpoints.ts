@@ -10,6 +10,7 @@ import type { ZodObject, ZodType } from 'zod';
 import { CHAIN } from '../domain/glossary';
 import { can, type Action, type CurrentUser } from '../domain/access';
 import { createNoticeBody } from './notices';
+import { peopleQuery } from './org';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -95,7 +96,14 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
 
   { method: 'GET', path: '/api/org/units', action: 'org.read', target: 'none', summary: { zh: '单位列表', en: 'units' } },
-  { method: 'GET', path: '/api/org/people', action: 'org.read', target: 'none', summary: { zh: '人员列表', en: 'people' } },
+  { method: 'GET', path: '/api/org/people', action: 'org.read', target: 'none', summary: { zh: '人员及其角色（可指定时间）', en: 'people with their roles (as at a time)' } },
+  {
+    method: 'GET',
+    path: '/api/org/units/:id/role-history',
+    action: 'org.read',
+    target: 'none',
+    summary: { zh: '单位各角色的任职历史', en: "the history of a unit's role holders" },
+  },
 
   { method: 'POST', path: N, action: 'notice.create', target: 'none', summary: { zh: '下发整改通知', en: 'issue a notice' } },
   { method: 'GET', path: N, action: 'notice.read', target: 'none', summary: { zh: '通知列表（按可见单位）', en: 'notices (of the units one may see)' } },
@@ -351,6 +359,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
 /** Schemas the routers export, attached to their entries for the OpenAPI document. */
 const SCHEMAS: Record<string, Pick<Endpoint, 'body' | 'query'>> = {
   'POST /api/notices': { body: createNoticeBody },
+  'GET /api/org/people': { query: peopleQuery },
 };
 for (const e of ENDPOINTS) Object.assign(e, SCHEMAS[`${e.method} ${e.path}`] ?? {});
 
