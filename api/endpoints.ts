@@ -27,7 +27,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type EndpointAccess = Action | 'public' | 'authenticated' | 'owner' | 'assignee';
 
 /** What the endpoint acts on; for item endpoints, whose unit the access table is asked about. */
-export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'incident' | 'system' | 'calendar_year';
+export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'incident' | 'system' | 'calendar_year' | 'unit';
 
 export interface Endpoint {
   method: Method;
@@ -64,6 +64,8 @@ export const TARGETS: Record<Exclude<Target, 'none'>, { read: Action | 'owner'; 
   incident: { read: 'incident.read', concealed: true },
   system: { read: 'system.read', concealed: true },
   calendar_year: { read: 'calendar.read', concealed: false },
+  // A unit of the directory: everyone in the organisation reads every unit.
+  unit: { read: 'org.read', concealed: false },
 };
 
 const N = '/api/notices';
@@ -101,7 +103,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     method: 'GET',
     path: '/api/org/units/:id/role-history',
     action: 'org.read',
-    target: 'none',
+    target: 'unit',
     summary: { zh: '单位各角色的任职历史', en: "the history of a unit's role holders" },
   },
 
