@@ -12,7 +12,6 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { listInbox, markInboxRead } from '../db/notices';
-import { listPeople, listUnits } from '../db/org';
 import type { Policy } from '../domain/policy';
 import type { WorkCalendar } from '../domain/calendar';
 import { ROLE_LABELS } from '../domain/org';
@@ -21,8 +20,8 @@ import type { TokenService } from './auth';
 import { authenticateRequest, NO_BROWSER_SIGNIN, type SignInConfig } from './session';
 import { anonymousSessionProbe, publicSignInRoutes, sessionRoutes } from './signin-routes';
 import { authFailureLimit, cors, DEFAULT_LIMITS, personLimit, type LimitsConfig } from './limits';
-import { can, visibleUnits, type CurrentUser } from './access';
-import { errorHandler, forbidden, HttpError } from './errors';
+import type { CurrentUser } from './access';
+import { errorHandler, HttpError } from './errors';
 import { noticeRoutes } from './notices';
 import type { RouteDeps } from './updates';
 import { escalationRoutes } from './escalations';
@@ -30,9 +29,9 @@ import { proposalRoutes } from './proposals';
 import { auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
+import { orgRoutes } from './org';
 import { workRoutes } from './work';
 
-import { queryText } from './schemas';
 import { createStuckWatch, systemRoutes as stuckRoutes, type StuckWatch } from './stuck';
 import { createMetrics } from './metrics';
 import { opsRoutes } from './ops';
@@ -175,23 +174,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(204).end();
   });
 
-  api.get('/org/units', async (_req, res) => {
-    const u = res.locals.user as CurrentUser;
-    if (!can(u, 'org.read')) throw forbidden();
-    res.json({ items: await listUnits(deps.db) });
-  });
-
-  api.get('/org/people', async (req, res) => {
-    const q = z.strictObject({ unitId: queryText(64).optional() }).parse(req.query);
-    const u = res.locals.user as CurrentUser;
-    if (!can(u, 'org.read')) throw forbidden();
-    // Contact details of another unit's people are for those who oversee all units.
-    const all = visibleUnits(u, 'notice.read') === null;
-    const people = await listPeople(deps.db, { unitId: q.unitId });
-    res.json({
-      items: all ? people : people.map(({ email: _e, phone: _p, ...rest }) => rest),
-    });
-  });
+  // The directory: units, people and their roles as at a time, a unit's role history.
+  api.use(orgRoutes({ db: deps.db }));
 
   const routeDeps: RouteDeps = {
     db: deps.db,

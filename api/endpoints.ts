@@ -10,6 +10,7 @@ import type { ZodObject, ZodType } from 'zod';
 import { CHAIN } from '../domain/glossary';
 import { can, type Action, type CurrentUser } from '../domain/access';
 import { createNoticeBody } from './notices';
+import { peopleQuery } from './org';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -26,7 +27,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type EndpointAccess = Action | 'public' | 'authenticated' | 'owner' | 'assignee';
 
 /** What the endpoint acts on; for item endpoints, whose unit the access table is asked about. */
-export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'incident' | 'system' | 'calendar_year';
+export type Target = 'none' | 'notice' | 'escalation' | 'proposal' | 'notification' | 'robot' | 'inbox_message' | 'incident' | 'system' | 'calendar_year' | 'unit';
 
 export interface Endpoint {
   method: Method;
@@ -63,6 +64,8 @@ export const TARGETS: Record<Exclude<Target, 'none'>, { read: Action | 'owner'; 
   incident: { read: 'incident.read', concealed: true },
   system: { read: 'system.read', concealed: true },
   calendar_year: { read: 'calendar.read', concealed: false },
+  // A unit of the directory: everyone in the organisation reads every unit.
+  unit: { read: 'org.read', concealed: false },
 };
 
 const N = '/api/notices';
@@ -95,7 +98,14 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
 
   { method: 'GET', path: '/api/org/units', action: 'org.read', target: 'none', summary: { zh: '单位列表', en: 'units' } },
-  { method: 'GET', path: '/api/org/people', action: 'org.read', target: 'none', summary: { zh: '人员列表', en: 'people' } },
+  { method: 'GET', path: '/api/org/people', action: 'org.read', target: 'none', summary: { zh: '人员及其角色（可指定时间）', en: 'people with their roles (as at a time)' } },
+  {
+    method: 'GET',
+    path: '/api/org/units/:id/role-history',
+    action: 'org.read',
+    target: 'unit',
+    summary: { zh: '单位各角色的任职历史', en: "the history of a unit's role holders" },
+  },
 
   { method: 'POST', path: N, action: 'notice.create', target: 'none', summary: { zh: '下发整改通知', en: 'issue a notice' } },
   { method: 'GET', path: N, action: 'notice.read', target: 'none', summary: { zh: '通知列表（按可见单位）', en: 'notices (of the units one may see)' } },
@@ -351,6 +361,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
 /** Schemas the routers export, attached to their entries for the OpenAPI document. */
 const SCHEMAS: Record<string, Pick<Endpoint, 'body' | 'query'>> = {
   'POST /api/notices': { body: createNoticeBody },
+  'GET /api/org/people': { query: peopleQuery },
 };
 for (const e of ENDPOINTS) Object.assign(e, SCHEMAS[`${e.method} ${e.path}`] ?? {});
 

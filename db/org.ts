@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Db, Queryable } from './client';
+import { iso, isoOrNull } from './rows';
 import {
   assignmentKey,
   canonicalOrgJson,
@@ -484,11 +485,11 @@ export async function getUnit(db: Queryable, id: string): Promise<Unit | null> {
 }
 
 /**
- * People with their current roles; with `unitId`, only those currently holding a role in that unit
- * (each still listed with all their roles).
+ * People with their roles at `at` (now by default); with `unitId`, only those holding a role in that
+ * unit then (each still listed with all their roles then).
  */
-export async function listPeople(db: Queryable, opts: { unitId?: string } = {}): Promise<PersonWithRoles[]> {
-  const at = new Date();
+export async function listPeople(db: Queryable, opts: { unitId?: string; at?: Date } = {}): Promise<PersonWithRoles[]> {
+  const at = opts.at ?? new Date();
   const people = opts.unitId
     ? (
         await db.query<PersonRow>(
@@ -514,6 +515,35 @@ export async function listPeople(db: Queryable, opts: { unitId?: string } = {}):
     byPerson.set(r.person_id, list);
   }
   return people.map((p) => ({ ...toPerson(p), roles: (byPerson.get(p.id) ?? []).sort(compareRoles) }));
+}
+
+export interface RoleTenure {
+  personId: string;
+  personName: string;
+  role: UnitRole;
+  /** From when the role was held (the import that opened it). */
+  validFrom: string;
+  /** Until when; null while it is still held. */
+  validTo: string | null;
+}
+
+/**
+ * Every holder a unit's roles ever had, with the time each held it: role by role (in the glossary's
+ * order), earliest first. Consecutive or overlapping rows of one person in one role are kept apart:
+ * each is a tenure the organisation recorded.
+ */
+export async function getUnitRoleHistory(db: Queryable, unitId: string): Promise<RoleTenure[]> {
+  const rows = (
+    await db.query<{ person_id: string; name: string; role: string; valid_from: Date | string; valid_to: Date | string | null }>(
+      `SELECT a.person_id, p.name, a.role, a.valid_from, a.valid_to FROM role_assignments a JOIN people p ON p.id = a.person_id
+        WHERE a.unit_id = $1 ORDER BY a.valid_from, a.id`,
+      [unitId],
+    )
+  ).rows;
+  return rows
+    .filter((r) => isUnitRole(r.role))
+    .map((r) => ({ personId: r.person_id, personName: r.name, role: r.role as UnitRole, validFrom: iso(r.valid_from), validTo: isoOrNull(r.valid_to) }))
+    .sort((a, b) => (ROLE_ORDER.get(a.role) ?? 99) - (ROLE_ORDER.get(b.role) ?? 99) || (a.validFrom < b.validFrom ? -1 : a.validFrom > b.validFrom ? 1 : 0));
 }
 
 /** The people with these ids, in the order asked; unknown ids are left out. */

@@ -150,7 +150,9 @@ export const POLICY: Record<Action, Grant[]> = {
   'trigger.read': READ_ALL,
   'trigger.record': [{ role: 'office', scope: 'all' }],
   // The directory (units, people) is for everyone in the organisation; contact details of other
-  // units' people only for those who see all units (api/app.ts).
+  // units' people only for those who see all units (api/org.ts). Who held which role when (the
+  // people as at a date, a unit's role history) is the same directory over time, for the same
+  // people: it names no more than the directory did on each day, and holds no contact details.
   // Calendar upkeep (issue 12): everyone who sees all units reads the coverage; the office keeps
   // the calendar and has the deadlines it affected recomputed.
   'calendar.read': READ_ALL,

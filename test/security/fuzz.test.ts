@@ -449,6 +449,12 @@ const SPECS: Record<string, Spec> = {
   },
   'GET /api/org/units': { as: LIAISON, params: () => ({}), body: 'none' },
   'GET /api/org/people': { as: LIAISON, params: () => ({}), body: 'none' },
+  'GET /api/org/units/:id/role-history': {
+    as: LIAISON,
+    params: () => ({ id: 'cs' }),
+    body: 'none',
+    refused: () => unknownUnit.map((id) => ({ kind: 'unknown unit', as: LIAISON, params: { id } })),
+  },
 
   [`POST ${N}`]: {
     as: OFFICE,

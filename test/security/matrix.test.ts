@@ -197,7 +197,8 @@ const PLANS: Record<string, Plan> = {
   'GET /api/me/notification-preferences': none,
   'PUT /api/me/notification-preferences': { ...none, body: () => ({ categories: { reminder: ['inapp'] } }) },
   'GET /api/org/units': none,
-  'GET /api/org/people': none,
+  'GET /api/org/people': { ...none, query: '?at=2026-01-01T00:00:00%2B08:00' },
+  'GET /api/org/units/:id/role-history': { cases: () => one({ what: "cs's role history", facts: CS, shared: { id: 'cs' } }) },
 
   'POST /api/notices': { ...none, body: () => noticeBody('cs', { title: '矩阵测试：下发' }) },
   'GET /api/notices': { ...none, query: '?pageSize=5' },

@@ -84,19 +84,23 @@ export function isMissing(err: unknown): boolean {
   return err instanceof ApiError && err.status === 404 && /没有这个接口|No such endpoint/.test(err.message);
 }
 
-/** Downloads a file the API serves and saves it under `filename`. */
-export async function download(path: string, filename: string): Promise<void> {
+/**
+ * Downloads a file the API serves and saves it under `filename` (by default the name the server
+ * gives in Content-Disposition); resolves to the answer's headers (e.g. the audit export's head).
+ */
+export async function download(path: string, filename?: string): Promise<Headers> {
   const res = await send('GET', path, { headers: { Accept: '*/*' } });
   const blob = await res.blob();
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = filename;
+  a.download = filename ?? /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? 'download';
   a.hidden = true;
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return res.headers;
 }
 
 /** A query string from the defined, non-empty values. */
