@@ -12,6 +12,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { fastPolicy, startStack, type Stack } from '../support/stack';
 import { call, OFFICE } from '../support/targets';
+import { eventually } from '../support/wait';
 import { axe, horizontalOverflow, launch, newPage, pick, serve, SHOTS, signIn, watch } from '../support/browser';
 import type { Policy } from '../../domain/policy';
 
@@ -133,7 +134,7 @@ test('the register: the office adds a system; a CSV with a bad row is refused wh
   await page.waitForURL(/cii=true/);
   const rows = page.getByTestId('system-table').locator('tbody tr');
   await rows.filter({ hasText: '教务系统' }).waitFor();
-  await page.waitForFunction(`document.querySelectorAll('[data-testid="system-table"] tbody tr').length === 1`);
+  await eventually(async () => (await rows.count()) === 1, 10000, 'only the CII system listed');
   await checkPage(page, 'systems', false);
   expect(problems).toEqual([]);
   await page.close();
@@ -163,7 +164,7 @@ test('from a phone the office records an incident the unit never reports: the re
   const clockText = () => page.getByTestId('report-clock').innerText();
   expect(await clockText()).toMatch(/^还剩 \d+ 秒$/);
   const first = await page.getByTestId('since-detection').innerText();
-  await page.waitForFunction((before) => document.querySelector('[data-testid="since-detection"]')?.textContent !== before, first);
+  await eventually(async () => (await page.getByTestId('since-detection').innerText()) !== first, 5000, 'the clock since detection to move');
   await page.getByTestId('report-clock').filter({ hasText: /^已超时 .*尚未报告$/ }).waitFor({ timeout: 20000 });
   expect(await page.getByTestId('report-clock').getAttribute('class')).toContain('overdue-text');
   await page.getByTestId('timeline').locator('li[data-type="report_overdue"]').waitFor({ timeout: 15000 });
