@@ -9,7 +9,7 @@ import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { withUpdateDeadline, type RouteDeps } from './updates';
-import { instant, noticeId, text } from './schemas';
+import { instant, line, noticeId, optionalText, queryText, text } from './schemas';
 import { can, visibleUnits, type Action, type CurrentUser } from './access';
 import { forbidden, HttpError, notFound } from './errors';
 import { getNotice } from '../db/notices';
@@ -17,7 +17,6 @@ import { decodeEvidence, idempotencyKey, requestDigest, sendEvidence, storeEvide
 import { getUnit } from '../db/org';
 import { getSystems } from '../db/systems';
 import { allocateIncidentId, getIncident, getIncidentTimeline, INCIDENT_ID_PATTERN, listIncidents } from '../db/incidents';
-import { textProblem } from '../domain/text-check';
 import type { Actor, EvidenceItem } from '../domain/notice';
 import {
   checkClosingReport,
@@ -46,34 +45,18 @@ import {
 } from '../workflows/incident-definitions';
 import { SA_STATUS, SA_UNIT } from '../workflows/search-attributes';
 
-/** Trimmed text of at most `max` characters, refusing NUL, lone surrogates and control characters. */
-export const safeText = (max: number) =>
-  text(max).superRefine((v, ctx) => {
-    const p = textProblem(v);
-    if (p) ctx.addIssue({ code: 'custom', message: p });
-  });
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .superRefine((v, ctx) => {
-      const p = textProblem(v);
-      if (p) ctx.addIssue({ code: 'custom', message: p });
-    });
-
 const systemId = z.string().regex(/^SYS-\d{4,}$/, 'a system id such as SYS-0001');
 
 export const createIncidentBody = z.strictObject({
-  unitId: text(64),
-  title: safeText(200),
+  unitId: line(64),
+  title: line(200),
   type: z.enum(INCIDENT_TYPES),
   grade: z.enum(INCIDENT_GRADES),
   systemIds: z.array(systemId).max(50).optional(),
   startedAt: instant.optional(),
   detectedAt: instant.optional(),
-  detectedBy: safeText(200).optional(),
-  impact: safeText(20000),
+  detectedBy: line(200).optional(),
+  impact: text(20000),
   measures: optionalText(20000).optional(),
   outage: z.boolean().optional(),
   outageStartedAt: instant.optional(),
@@ -81,33 +64,33 @@ export const createIncidentBody = z.strictObject({
 });
 
 const listQuery = z.strictObject({
-  unitId: z.string().max(64).optional(),
+  unitId: queryText(64).optional(),
   type: z.enum(INCIDENT_TYPES).optional(),
   grade: z.enum(INCIDENT_GRADES).optional(),
   status: z.enum(INCIDENT_STATUSES).optional(),
   late: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  systemId: z.string().max(64).optional(),
+  systemId: queryText(64).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
 
 const evidenceItem = z.strictObject({
-  name: safeText(255),
+  name: line(255),
   mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a media type such as application/pdf').default('application/octet-stream'),
   contentBase64: z.base64().min(1),
 });
 
 const bodies = {
-  report: z.strictObject({ summary: safeText(20000) }),
+  report: z.strictObject({ summary: text(20000) }),
   confirm: z.strictObject({ agrees: z.boolean(), comment: optionalText(5000).optional() }),
-  containment: z.strictObject({ measures: safeText(20000) }),
-  restoration: z.strictObject({ restoredAt: instant.optional(), summary: safeText(20000) }),
+  containment: z.strictObject({ measures: text(20000) }),
+  restoration: z.strictObject({ restoredAt: instant.optional(), summary: text(20000) }),
   confirmRestoration: z.strictObject({ decision: z.enum(['confirm', 'reject']), comment: optionalText(5000).optional() }),
-  closingReport: z.strictObject({ summary: safeText(20000), measures: safeText(20000), evidence: z.array(evidenceItem).min(1).max(20) }),
+  closingReport: z.strictObject({ summary: text(20000), measures: text(20000), evidence: z.array(evidenceItem).min(1).max(20) }),
   review: z.strictObject({ decision: z.enum(['accept', 'reject']), comment: optionalText(5000).optional() }),
-  serious: z.strictObject({ reason: safeText(5000) }),
+  serious: z.strictObject({ reason: text(5000) }),
   link: z.strictObject({ noticeId }),
-  close: z.strictObject({ reason: safeText(5000) }),
+  close: z.strictObject({ reason: text(5000) }),
 };
 
 const NOT_FOUND = ['找不到该事件', 'No such incident'] as const;

@@ -7,6 +7,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { can, visibleUnits } from './access';
 import { user } from './http';
+import { queryText } from './schemas';
 import { forbidden, HttpError, notFound } from './errors';
 import { listUnits } from '../db/org';
 import { createSystem, getSystem, importSystems, listSystems, SystemConflict, updateSystem } from '../db/systems';
@@ -17,11 +18,11 @@ import type { Db } from '../db/client';
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const listQuery = z.strictObject({
-  unitId: z.string().max(64).optional(),
+  unitId: queryText(64).optional(),
   important: flag.optional(),
   cii: flag.optional(),
   status: z.enum(SYSTEM_STATUSES).optional(),
-  q: z.string().max(100).optional(),
+  q: queryText(100).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });

@@ -11,10 +11,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { withUpdateDeadline, type RouteDeps } from './updates';
-import { instant, noticeId, text } from './schemas';
+import { instant, line, noticeId, queryText, text } from './schemas';
 import { can } from './access';
 import { forbidden, HttpError } from './errors';
-import { safeText } from './incidents';
 import { getNotice } from '../db/notices';
 import { decodeEvidence, storeEvidenceUploads, user } from './http';
 import { getUnit } from '../db/org';
@@ -28,22 +27,22 @@ import { SA_STATUS, SA_UNIT } from '../workflows/search-attributes';
 
 const createBody = z.strictObject({
   rule: z.enum(RECORDED_RULES),
-  unitId: text(64),
-  facts: safeText(20000),
+  unitId: line(64),
+  facts: text(20000),
   factsAt: instant,
-  consequences: safeText(20000).optional(),
+  consequences: text(20000).optional(),
   incidentIds: z.array(z.string().regex(INCIDENT_ID_PATTERN)).max(50).optional(),
   noticeIds: z.array(noticeId).max(50).optional(),
   evidence: z
-    .array(z.strictObject({ name: safeText(255), mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/).default('application/octet-stream'), contentBase64: z.base64().min(1) }))
+    .array(z.strictObject({ name: line(255), mediaType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/).default('application/octet-stream'), contentBase64: z.base64().min(1) }))
     .max(20)
     .optional(),
 });
 
 const listQuery = z.strictObject({
-  unitId: z.string().max(64).optional(),
+  unitId: queryText(64).optional(),
   rule: z.enum(TRIGGER_RULES).optional(),
-  incidentId: z.string().max(64).optional(),
+  incidentId: queryText(64).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });

@@ -1,20 +1,22 @@
 /**
  * "My work" (我的待办): everything waiting for one person, read from the projections — notices to
  * acknowledge or rectify (their unit's liaisons and responsible persons), reports to review and
- * extension requests to decide (the office), escalations at their level, proposals to complete, to
- * approve or to decide. Who may act is the access table's answer (`can`), so this list and the
+ * extension requests to decide (the office), escalations at their level, incidents to report,
+ * confirm and handle (the unit) or whose restoration and closing report wait for the office,
+ * proposals to complete (the triggers' drafts among them), to approve or to decide. Who may act is the access table's answer (`can`), so this list and the
  * actions agree; the workflows still check when the person acts.
  */
 import type { Queryable } from './client';
 import { iso, isoOrNull, jsonColumn } from './rows';
 import { can, type CurrentUser } from '../domain/access';
 import type { ProposalState } from '../domain/accountability';
+import type { IncidentState } from '../domain/incident';
 import { BODIES } from '../domain/glossary';
 
 export interface WorkItem {
-  kind: 'notice' | 'escalation' | 'proposal';
+  kind: 'notice' | 'escalation' | 'incident' | 'proposal';
   id: string;
-  /** What the person is to do (a code: acknowledge, rectify, review, decide_extension, …). */
+  /** What the person is to do (a code: acknowledge, rectify, review, decide_extension, report_incident, …). */
   action: string;
   title: string;
   unitId: string;
@@ -95,6 +97,7 @@ export async function listMyWork(db: Queryable, u: CurrentUser): Promise<WorkIte
       href: `/escalations/${e.id as string}`,
     });
   }
+  items.push(...(await incidentWork(db, u)));
   const wanted: string[] = [];
   if (can(u, 'proposal.edit')) wanted.push('draft', 'returned');
   if (can(u, 'proposal.approve')) wanted.push('awaiting_approval');
@@ -139,4 +142,51 @@ export async function listMyWork(db: Queryable, u: CurrentUser): Promise<WorkIte
     if (b.deadline) return 1;
     return a.id.localeCompare(b.id);
   });
+}
+
+/**
+ * The incidents waiting for this person. The unit: report one the office recorded (by the reporting
+ * deadline), confirm it, and handle its own (containment, restoration, the closing report — by the
+ * outage alert while an important system is down). The office: confirm a restoration, review a
+ * closing report. The same state checks as the workflow's validators decide what is offered.
+ */
+async function incidentWork(db: Queryable, u: CurrentUser): Promise<WorkItem[]> {
+  const actorUnits = [...new Set(u.units.filter((x) => UNIT_ACTOR.includes(x.role) && can(u, 'incident.act', x.unitId)).map((x) => x.unitId))];
+  const office = can(u, 'incident.review');
+  if (!actorUnits.length && !office) return [];
+  const r = await db.query<{ state: unknown; unit_name: string }>(
+    `SELECT i.state, u.name AS unit_name FROM incidents i JOIN units u ON u.id = i.unit_id
+     WHERE i.status <> 'closed' AND ($1 OR i.unit_id = ANY($2::text[]))`,
+    [office, actorUnits],
+  );
+  const items: WorkItem[] = [];
+  for (const row of r.rows) {
+    const s = jsonColumn<IncidentState>(row.state);
+    const item = (action: string, deadline: string | null): WorkItem => ({
+      kind: 'incident',
+      id: s.id,
+      action,
+      title: s.title,
+      unitId: s.unitId,
+      unitName: row.unit_name,
+      deadline,
+      href: `/incidents/${encodeURIComponent(s.id)}`,
+    });
+    const handling = s.status === 'open' || s.status === 'contained' || s.status === 'restored';
+    if (actorUnits.includes(s.unitId)) {
+      if (!s.report && handling) items.push(item('report_incident', s.clocks.reportDueAt));
+      if (s.source !== 'unit' && !s.confirmation) items.push(item('confirm_incident', null));
+      const waitingForOffice = s.status === 'restored' && !!s.clocks.outage && !s.restoration?.confirmed;
+      if (handling && !waitingForOffice) {
+        const down = s.clocks.outage && !s.restoration ? new Date(Date.parse(s.clocks.outage.startedAt) + s.clocks.outage.alertAfterMs).toISOString() : null;
+        items.push(item('handle_incident', down));
+      }
+    }
+    if (office && can(u, 'incident.review', s.unitId)) {
+      // Only an outage waits for the confirmation (its clock runs until then, and the closing report needs it).
+      if (s.status === 'restored' && s.clocks.outage && s.restoration && !s.restoration.confirmed) items.push(item('confirm_restoration', null));
+      if (s.status === 'under_review') items.push(item('review_incident', null));
+    }
+  }
+  return items;
 }

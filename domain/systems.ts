@@ -4,7 +4,7 @@
  * or the reasons it is refused, so an import can name every bad row by its line. No I/O.
  */
 import { SYSTEM_STATUSES, SYSTEM_STATUS_LABELS, type SystemStatus } from './glossary';
-import { textProblem } from './text-check';
+import { textProblem, type TextKind } from './text';
 
 export { SYSTEM_STATUSES, SYSTEM_STATUS_LABELS } from './glossary';
 export type { SystemStatus } from './glossary';
@@ -50,6 +50,18 @@ export function columnOf(header: string): keyof SystemFields | null {
   return null;
 }
 
+/** A contact cell may hold several lines (name and telephone); every other cell is one line. */
+const CELL_KIND: Record<keyof SystemFields, TextKind> = {
+  unitId: 'line',
+  name: 'line',
+  host: 'line',
+  contact: 'multiline',
+  important: 'line',
+  protectionLevel: 'line',
+  cii: 'line',
+  status: 'line',
+};
+
 const YES = ['是', 'yes', 'y', 'true', '1', '√', '重要'];
 const NO = ['否', 'no', 'n', 'false', '0', '', '一般'];
 const LEVELS: Record<string, number> = { 一级: 1, 二级: 2, 三级: 3, 四级: 4, 五级: 5, 第一级: 1, 第二级: 2, 第三级: 3, 第四级: 4, 第五级: 5 };
@@ -77,9 +89,10 @@ function status(v: string, errors: string[]): SystemStatus {
 export function parseSystemRow(row: Partial<Record<keyof SystemFields, string>>, units: ReadonlySet<string>): { value: SystemFields } | { errors: string[] } {
   const errors: string[] = [];
   const get = (k: keyof SystemFields) => (row[k] ?? '').trim();
-  for (const [k, v] of Object.entries(row)) {
-    const p = v === undefined ? null : textProblem(v);
-    if (p) errors.push(`${k}：${p}`);
+  // The one text rule (domain/text.ts), cell by cell, so every bad cell of a row is named.
+  for (const [k, v] of Object.entries(row) as Array<[keyof SystemFields, string | undefined]>) {
+    const p = v === undefined ? null : textProblem(v, CELL_KIND[k]);
+    if (p) errors.push(`${k}：${p.zh} / ${k}: ${p.en}`);
   }
   const unitId = get('unitId');
   const name = get('name');

@@ -2,8 +2,7 @@
  * The pure rules of issue 10: the register's sheet rows, the text check, the incident's clocks and
  * Art. 7's trigger rules with their dedupe keys (same facts → same key), and the policy defaults.
  */
-import { parseSheet, missingColumns } from '../../domain/systems';
-import { textProblem } from '../../domain/text-check';
+import { parseSheet, parseSystemRow, missingColumns } from '../../domain/systems';
 import { planIncident } from '../../domain/incident-plan';
 import { initialIncidentState, nextIncidentTimer, report, closeByOffice, markSerious, restore } from '../../domain/incident';
 import { incidentFirings, recordedFiring } from '../../domain/triggers';
@@ -27,11 +26,16 @@ function plan(over: object = {}, systems = [{ id: 'SYS-0001', name: '门户', im
   });
 }
 
-test('text check: NUL, lone surrogates and control characters are refused; tabs, line breaks and emoji are fine', () => {
-  expect(textProblem('a\u0000b')).toMatch(/空字符/);
-  expect(textProblem('\ud800')).toMatch(/Unicode/);
-  expect(textProblem('x\u001by')).toMatch(/控制字符/);
-  expect(textProblem('第一行\n第二行\t😀')).toBeNull();
+test('a register row goes through the one text rule (domain/text.ts): every bad cell named, a contact may span lines', () => {
+  const row = { unitId: 'cs', name: 'a\u0000b', host: 'x\u001by', protectionLevel: '3', contact: '张老师\n13800000000' };
+  const out = parseSystemRow(row, units);
+  expect('errors' in out && out.errors).toEqual([
+    'name：第 2 个字符是空字符 U+0000 / name: character 2 is the NUL character U+0000',
+    'host：第 2 个字符是控制字符 U+001B / host: character 2 is the control character U+001B',
+  ]);
+  expect(parseSystemRow({ ...row, name: '门户\ud800' }, units)).toMatchObject({ errors: expect.arrayContaining([expect.stringMatching(/不成对的代理码元/)]) });
+  expect(parseSystemRow({ ...row, name: '门户\n网站' }, units)).toMatchObject({ errors: expect.arrayContaining([expect.stringMatching(/只能填写一行/)]) });
+  expect(parseSystemRow({ ...row, name: '门户网站😀', host: 'www' }, units)).toMatchObject({ value: { name: '门户网站😀', contact: '张老师\n13800000000' } });
 });
 
 test('a sheet: every bad row with its line, duplicates refused, blank lines skipped', () => {

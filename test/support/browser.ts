@@ -98,7 +98,9 @@ export async function pick(page: Page, label: string, option: string): Promise<v
   await dropdown.getByRole('option', { name: option, exact: true }).click();
   // Closed again (its transition ended) before the next control is used.
   await dropdown.first().waitFor({ state: 'detached' }).catch(() => undefined);
-  await page.waitForFunction(`[...document.querySelectorAll('.el-select-dropdown')].every((e) => !e.closest('.el-popper') || getComputedStyle(e.closest('.el-popper')).display === 'none')`);
+  // (A locator, not a waitForFunction string: the page's CSP refuses the eval a string predicate
+  // needs as soon as it has to poll, so a dropdown still fading out failed the test.)
+  await page.locator('.el-popper:visible').filter({ has: page.locator('.el-select-dropdown') }).first().waitFor({ state: 'hidden' });
 }
 
 /** Chooses the Element Plus radio (or radio button) with this text. */

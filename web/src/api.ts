@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly details: unknown[] = [],
+    /** The whole answer, for the pages that show more of it (an import's refused rows). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -63,7 +65,7 @@ async function send(method: Method, path: string, opts: { body?: unknown; header
   if (!res.ok) {
     const data = (await res.json().catch(() => null)) as { error?: unknown; details?: unknown } | null;
     const message = data && typeof data.error === 'string' ? data.error : `HTTP ${res.status}`;
-    const err = new ApiError(res.status, message, Array.isArray(data?.details) ? data.details : []);
+    const err = new ApiError(res.status, message, Array.isArray(data?.details) ? data.details : [], data);
     if (res.status === 401 && !opts.quiet401) unauthorized(err);
     throw err;
   }

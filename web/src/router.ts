@@ -20,6 +20,10 @@ const routes: RouteRecordRaw[] = [
   { path: '/org', name: 'org', component: () => import('./screens/org/Organisation.vue'), meta: { title: 'nav.org' } },
   { path: '/dashboard', name: 'dashboard', component: () => import('./screens/dashboard/Dashboard.vue'), meta: { title: 'nav.dashboard' } },
   { path: '/calendar', name: 'calendar', component: () => import('./screens/calendar/Calendar.vue'), meta: { title: 'nav.calendar' } },
+  { path: '/incidents', name: 'incidents', component: () => import('./screens/incidents/IncidentList.vue'), meta: { title: 'nav.incidents' } },
+  { path: '/incidents/new', name: 'incident-new', component: () => import('./screens/incidents/IncidentNew.vue'), meta: { title: 'nav.newIncident' } },
+  { path: '/incidents/:id', name: 'incident', component: () => import('./screens/incidents/IncidentDetail.vue'), props: true, meta: { title: 'nav.incidents' } },
+  { path: '/systems', name: 'systems', component: () => import('./screens/systems/SystemRegister.vue'), meta: { title: 'nav.systems' } },
   { path: '/system/stuck', name: 'stuck', component: () => import('./screens/stuck/Stuck.vue'), meta: { title: 'nav.stuck' } },
   // The old inbox address (links in earlier messages) is My work now.
   { path: '/inbox', redirect: '/' },

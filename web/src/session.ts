@@ -107,6 +107,8 @@ export function unitRole(unitId: string, roles: string[]): boolean {
 export const UNIT_ACTOR_ROLES = ['liaison', 'direct_responsible', 'first_responsible'];
 export const READ_ALL_ROLES = ['office', 'party_secretary', 'cybersecurity_leader', 'party_committee', 'discipline_committee', 'inspection_office', 'audit_office'];
 export const AUDITOR_ROLES = ['office', 'inspection_office', 'audit_office'];
+/** Who reads incidents and the register (domain/access.ts: incident.read, system.read). */
+export const INCIDENT_READERS = [...READ_ALL_ROLES, 'supervising_leader', ...UNIT_ACTOR_ROLES, 'leadership_member'];
 export const LEADER_ROLES = ['office', 'party_secretary', 'cybersecurity_leader', 'supervising_leader'];
 
 export function anyRole(roles: string[]): boolean {
