@@ -122,10 +122,16 @@ test('the office sees the figures of this run in tables and charts', async () =>
   await eventually(async () => (await canvases(page)).filter((c) => c.w > 0 && c.h > 0 && c.painted > 50).length === 5, 10000, 'five drawn charts');
   expect(await page.locator('[data-testid="chart"][aria-hidden="true"]').count()).toBe(5);
   // A tooltip (drawn on the canvas: ECharts' HTML tooltip would write inline styles the CSP refuses).
-  const box = (await page.getByTestId('fig-escalations').getByTestId('chart').boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.6);
-  await page.waitForTimeout(300);
+  const drawn = () => page.evaluate<string>(`document.querySelector('[data-testid="fig-escalations"] [data-testid="chart"] canvas').toDataURL()`);
+  const before = await drawn();
+  const chart = page.getByTestId('fig-escalations').getByTestId('chart');
+  await chart.scrollIntoViewIfNeeded();
+  const box = (await chart.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.15, box.y + box.height * 0.6, { steps: 3 });
+  await eventually(async () => (await drawn()) !== before, 10000, 'the tooltip and axis pointer to be drawn');
 
+  await chart.screenshot({ path: `${SHOTS}/cyberduty-ui-dashboard-tooltip.png` });
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: `${SHOTS}/cyberduty-ui-dashboard.png`, fullPage: true });
   expect(await axe(page)).toEqual([]);
 
