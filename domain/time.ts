@@ -1,7 +1,8 @@
 /**
  * The one formatter of instants for people: local time in an IANA time zone, Beijing time
  * (Asia/Shanghai, UTC+8 all year, no DST) unless a deployment configures another for its messages.
- * Pure and dependency-free (Intl only) so that workflows may use it too.
+ * Pure and dependency-free (Intl only) so that workflows may use it too. Also the Beijing weeks and
+ * months the dashboard counts in.
  */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
