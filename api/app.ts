@@ -40,6 +40,7 @@ import { incidentRoutes } from './incidents';
 import { systemRoutes } from './systems';
 import { triggerRoutes } from './triggers';
 import { calendarRoutes } from './calendar';
+import { statsRoutes } from './stats';
 
 export interface AppDeps {
   db: Db;
@@ -219,6 +220,9 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(workRoutes({ db: deps.db }));
 
   api.use('/system', stuckRoutes(stuck));
+
+  // The dashboard's figures (issue 9).
+  api.use('/stats', statsRoutes({ db: deps.db }));
 
   api.use((_req, _res) => {
     throw new HttpError(404, '没有这个接口', 'No such endpoint');

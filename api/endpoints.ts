@@ -11,6 +11,7 @@ import { CHAIN } from '../domain/glossary';
 import { can, type Action, type CurrentUser } from '../domain/access';
 import { createNoticeBody } from './notices';
 import { peopleQuery } from './org';
+import { statsQuery } from './stats';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -356,12 +357,22 @@ export const ENDPOINTS: readonly Endpoint[] = [
     target: 'none',
     summary: { zh: '按更新后的日历重新计算期限', en: 'recompute deadlines with the updated calendar' },
   },
+
+  // Issue 9: the dashboard's figures (态势总览; README "Dashboard" defines each).
+  { method: 'GET', path: '/api/stats/open-notices', action: 'stats.read', target: 'none', summary: { zh: '各单位未办结通知（按风险等级）', en: 'open notices by unit and severity' } },
+  { method: 'GET', path: '/api/stats/overdue-weekly', action: 'stats.read', target: 'none', summary: { zh: '近 12 周每周逾期次数', en: 'deadlines missed per week, last 12 weeks' } },
+  { method: 'GET', path: '/api/stats/escalations', action: 'stats.read', target: 'none', summary: { zh: '进行中的督办（按层级）', en: 'escalations under way, by level' } },
+  { method: 'GET', path: '/api/stats/on-time', action: 'stats.read', target: 'none', summary: { zh: '各单位按期整改率（近 12 个月）', en: 'on-time rectification rate by unit, last 12 months' } },
+  { method: 'GET', path: '/api/stats/closed-monthly', action: 'stats.read', target: 'none', summary: { zh: '每月办结通知数（近 12 个月）', en: 'notices closed per month, last 12 months' } },
 ];
 
 /** Schemas the routers export, attached to their entries for the OpenAPI document. */
 const SCHEMAS: Record<string, Pick<Endpoint, 'body' | 'query'>> = {
   'POST /api/notices': { body: createNoticeBody },
   'GET /api/org/people': { query: peopleQuery },
+  ...Object.fromEntries(
+    ['open-notices', 'overdue-weekly', 'escalations', 'on-time', 'closed-monthly'].map((k) => [`GET /api/stats/${k}`, { query: statsQuery }]),
+  ),
 };
 for (const e of ENDPOINTS) Object.assign(e, SCHEMAS[`${e.method} ${e.path}`] ?? {});
 

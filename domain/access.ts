@@ -53,7 +53,9 @@ export type Action =
   // Issue 12: calendar upkeep.
   | 'calendar.read'
   | 'calendar.edit'
-  | 'notice.recomputeDeadlines';
+  | 'notice.recomputeDeadlines'
+  // Issue 9: the dashboard's figures (态势总览).
+  | 'stats.read';
 
 export type Scope = 'all' | 'own_unit' | 'supervised';
 
@@ -158,6 +160,9 @@ export const POLICY: Record<Action, Grant[]> = {
   'calendar.read': READ_ALL,
   'calendar.edit': [{ role: 'office', scope: 'all' }],
   'notice.recomputeDeadlines': [{ role: 'office', scope: 'all' }],
+  // The dashboard (态势总览, issue 9): the office, the university's leaders and the overseeing
+  // bodies; a supervising leader counts the units they supervise. Never a unit's own people.
+  'stats.read': [...READ_ALL, { role: 'supervising_leader', scope: 'supervised' }],
   'org.read': [
     ...READ_ALL,
     ...(['supervising_leader', 'first_responsible', 'direct_responsible', 'liaison', 'leadership_member', 'principal'] as const).map((role) => ({

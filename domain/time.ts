@@ -1,7 +1,8 @@
 /**
  * The one formatter of instants for people: local time in an IANA time zone, Beijing time
  * (Asia/Shanghai, UTC+8 all year, no DST) unless a deployment configures another for its messages.
- * Pure and dependency-free (Intl only) so that workflows may use it too.
+ * Pure and dependency-free (Intl only) so that workflows may use it too. Also the Beijing weeks and
+ * months the dashboard counts in.
  */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
@@ -63,4 +64,55 @@ export function formatBeijingZh(iso: string | number | Date): string {
 
 export function formatBeijingEn(iso: string | number | Date): string {
   return `${formatBeijing(iso)} (Beijing time, UTC+8)`;
+}
+
+// ---- Weeks and months in Beijing time (the dashboard's periods) ----
+// Asia/Shanghai is UTC+8 all year (no daylight saving time since 1991), so a Beijing day, week or
+// month begins at a fixed offset from UTC midnight: plain arithmetic, the same in the workflow
+// bundle, the API and the browser.
+
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** A period of Beijing time: [start, end) as instants, and its label (the Beijing date or month it begins). */
+export interface BeijingPeriod {
+  start: string;
+  end: string;
+  /** "2026-06-15" (a week: its Monday) or "2026-06" (a month). */
+  label: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const ymd = (ms: number) => new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+
+/** The instant the Beijing week (Monday 00:00 Beijing time) containing `ms` begins. */
+export function beijingWeekStart(ms: number): number {
+  const local = ms + BEIJING_OFFSET_MS;
+  const day = Math.floor(local / DAY_MS);
+  // 1970-01-01 was a Thursday: day 0 is weekday 3 counting from Monday = 0.
+  const weekday = (((day + 3) % 7) + 7) % 7;
+  return (day - weekday) * DAY_MS - BEIJING_OFFSET_MS;
+}
+
+/** The instant the Beijing calendar month containing `ms` begins (the 1st, 00:00 Beijing time), `add` months on. */
+export function beijingMonthStart(ms: number, add = 0): number {
+  const local = new Date(ms + BEIJING_OFFSET_MS);
+  return Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + add, 1) - BEIJING_OFFSET_MS;
+}
+
+/** The `n` Beijing weeks ending with the one that contains `asOf`, oldest first (Monday to Monday). */
+export function beijingWeeks(asOf: number, n: number): BeijingPeriod[] {
+  const last = beijingWeekStart(asOf);
+  return Array.from({ length: n }, (_, i) => {
+    const start = last - (n - 1 - i) * 7 * DAY_MS;
+    return { start: iso(start), end: iso(start + 7 * DAY_MS), label: ymd(start) };
+  });
+}
+
+/** The `n` Beijing calendar months ending with the one that contains `asOf`, oldest first. */
+export function beijingMonths(asOf: number, n: number): BeijingPeriod[] {
+  return Array.from({ length: n }, (_, i) => {
+    const start = beijingMonthStart(asOf, i - (n - 1));
+    return { start: iso(start), end: iso(beijingMonthStart(start, 1)), label: ymd(start).slice(0, 7) };
+  });
 }

@@ -883,6 +883,21 @@ const SPECS: Record<string, Spec> = {
       ),
   },
   'POST /api/notices/recompute-deadlines': { as: OFFICE, params: () => ({}), body: 'none' },
+  // Issue 9: the dashboard's figures; refused: an instant ahead or long past, a unit that is not one.
+  ...Object.fromEntries(
+    ['open-notices', 'overdue-weekly', 'escalations', 'on-time', 'closed-monthly'].map((k) => [
+      `GET /api/stats/${k}`,
+      {
+        as: OFFICE,
+        params: () => ({}),
+        body: 'none',
+        refused: () =>
+          fc
+            .constantFrom('?asOf=2999-01-01T00:00:00Z', '?asOf=1999-12-31T00:00:00+08:00', '?asOf=2026-13-01T00:00:00Z', '?asOf=yesterday', '?unitId=no-such-unit', '?unitId=cs&unitId=ito')
+            .map((query) => ({ kind: 'refused stats query', as: OFFICE, query })),
+      } satisfies Spec,
+    ]),
+  ),
 };
 
 /** Every kind of request for one endpoint. */

@@ -330,6 +330,12 @@ const PLANS: Record<string, Plan> = {
     body: () => ({ holidays: [{ date: '2099-01-01', name: '测试用假日 / test holiday' }], workdays: [] }),
   },
   'POST /api/notices/recompute-deadlines': { ...none, body: () => ({}) },
+  // Issue 9: the dashboard's figures.
+  'GET /api/stats/open-notices': none,
+  'GET /api/stats/overdue-weekly': none,
+  'GET /api/stats/escalations': none,
+  'GET /api/stats/on-time': none,
+  'GET /api/stats/closed-monthly': none,
 };
 
 function fill(pattern: string, params: Params): string {
