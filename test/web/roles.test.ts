@@ -6,7 +6,7 @@
  * leaders at levels 1 and 2 escalate it, the supervising university leader at level 3 proposes
  * accountability; the office completes the draft and asks for approval; the cybersecurity leader
  * approves; both committees decide; the audit office finds the proposal in the audit trail and
- * exports it; the dashboard shows this run's figures. Screenshots of each screen go to SHOTS.
+ * exports it; the cybersecurity leader's dashboard shows this run's figures. Screenshots of each screen go to SHOTS.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -284,9 +284,38 @@ test('from issue to both committees’ decisions, every role by clicking, signed
   // Every decision of the path is in it, by the person who took it.
   expect(exported.map((e) => e.actorId)).toEqual(expect.arrayContaining([OFFICE.id, CYBER_LEADER.id, PARTY.id, DISCIPLINE.id]));
 
+  // ---- The cybersecurity leader's dashboard shows this run: the second notice still open (high,
+  // cs), one acknowledgement missed this week, no escalation under way (it ended in the
+  // proposal), the first notice closed this month and on time.
+  page = await as(CYBER_LEADER, '/');
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '态势总览' }).click();
+  await page.getByRole('heading', { name: '态势总览', level: 1 }).waitFor();
+  await page.getByTestId('fig-closed').locator('tbody tr').first().waitFor();
+  expect(await table(page, 'fig-open')).toEqual([
+    ['单位', '紧急', '高危', '中危', '低危', '合计'],
+    ['计算机科学与技术学院', '0', '1', '0', '0', '1'],
+    ['合计', '0', '1', '0', '0', '1'],
+  ]);
+  expect((await table(page, 'fig-overdue')).at(-1)!.slice(1)).toEqual(['1', '0', '1']);
+  expect((await table(page, 'fig-escalations')).at(-1)).toEqual(['合计', '0']);
+  expect((await table(page, 'fig-ontime')).slice(1)).toEqual([
+    ['计算机科学与技术学院', '1', '1', '100.0%'],
+    ['合计', '1', '1', '100.0%'],
+  ]);
+  expect((await table(page, 'fig-closed')).at(-1)![1]).toBe('1');
+  await shot(page, 'dashboard');
+
   for (const p of pages.values()) await p.close();
   expect(problems).toEqual([]);
 }, 600000);
+
+/** The rows of a dashboard figure's table (header first), as the cells' text. */
+async function table(page: Page, figure: string): Promise<string[][]> {
+  return page.evaluate<string[][]>(`(() => {
+    const t = document.querySelector('[data-testid="${figure}"] table');
+    return t ? [...t.rows].map((r) => [...r.cells].map((c) => (c.textContent || '').trim())) : [];
+  })()`);
+}
 
 async function decide(page: Page, decision: string, comment: string): Promise<void> {
   await page.getByRole('form', { name: '作出决定' }).waitFor();
