@@ -144,9 +144,9 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  // Small bodies everywhere; the rectification route, which carries evidence, sets its own limit.
+  // Small bodies everywhere; the routes that carry evidence set their own limit.
   const smallJson = express.json({ limit: '256kb' });
-  api.use((req, res, next) => (/^\/(notices\/[^/]+\/rectification|incidents\/[^/]+\/closing-report)$/.test(req.path) ? next() : smallJson(req, res, next)));
+  api.use((req, res, next) => (/^\/(notices\/[^/]+\/rectification|incidents\/[^/]+\/closing-report|accountability-triggers)$/.test(req.path) ? next() : smallJson(req, res, next)));
 
   // The signed-in browser's session, and sign-out.
   api.use('/auth', sessionRoutes(signIn));

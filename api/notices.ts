@@ -14,6 +14,7 @@ import { getIncident, incidentsOfNotice, INCIDENT_ID_PATTERN } from '../db/incid
 import { incidentLinkNoticeUpdate, incidentWorkflowId } from '../workflows/incident-definitions';
 import { CATEGORIES, checkSubmitRectification, isTerminal, reminderSchedule, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import { planNotice } from '../domain/notice-plan';
+import { topOfChainReached } from '../domain/triggers';
 import { checkDeadlineWithin } from '../domain/time-bounds';
 import {
   acknowledgeUpdate,
@@ -113,6 +114,9 @@ export function noticeRoutes(deps: RouteDeps): Router {
     return {
       ...state,
       unitName,
+      // Whether (and when) each escalation reached the top of the chain: the condition of Art. 7(6)'s
+      // "unrectified after the top of the chain" the office records (POST /api/accountability-triggers).
+      escalations: state.escalations.map((e) => ({ ...e, topOfChain: topOfChainReached(e) ?? null })),
       // Incidents this notice was opened for (linked from the incident, issue 10).
       incidentIds: await incidentsOfNotice(db, state.id),
       // When each reminder of the running deadlines falls due (working-day windows: a working day at

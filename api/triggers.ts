@@ -7,7 +7,7 @@
  * draft (200, `existing: true`).
  */
 import crypto from 'node:crypto';
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { withUpdateDeadline, type RouteDeps } from './updates';
@@ -43,6 +43,7 @@ const listQuery = z.strictObject({
   unitId: queryText(64).optional(),
   rule: z.enum(TRIGGER_RULES).optional(),
   incidentId: queryText(64).optional(),
+  noticeId: queryText(64).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -59,7 +60,10 @@ export function triggerRoutes(deps: RouteDeps): Router {
     res.json({ ...(await listFirings(db, q)), page: q.page, pageSize: q.pageSize });
   });
 
-  r.post('/', async (req, res) => {
+  // A recorded situation carries its evidence base64-encoded in JSON: this route takes large bodies,
+  // as the rectification report does (api/app.ts leaves it out of the small-body limit).
+  const evidenceBodyLimit = Math.ceil(deps.evidenceMaxBytes * 20 * 1.37) + 256 * 1024;
+  r.post('/', express.json({ limit: evidenceBodyLimit }), async (req, res) => {
     const u = user(res);
     if (!can(u, 'trigger.record')) throw forbidden('只有领导小组办公室可以认定问责情形', 'Only the office records accountability situations');
     const body = createBody.parse(req.body);

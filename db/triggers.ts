@@ -36,11 +36,11 @@ export interface FiringRecord {
 
 export async function listFirings(
   db: Queryable,
-  f: { unitId?: string; rule?: string; incidentId?: string; page: number; pageSize: number },
+  f: { unitId?: string; rule?: string; incidentId?: string; noticeId?: string; page: number; pageSize: number },
 ): Promise<{ items: FiringRecord[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
-  for (const [col, v] of [['unit_id', f.unitId], ['rule', f.rule], ['incident_id', f.incidentId]] as const) {
+  for (const [col, v] of [['unit_id', f.unitId], ['rule', f.rule], ['incident_id', f.incidentId], ['notice_id', f.noticeId]] as const) {
     if (v) {
       params.push(v);
       where.push(`${col} = $${params.length}`);
