@@ -115,6 +115,10 @@ d(`durability on the Temporal server on PostgreSQL: SIGTERM and SIGKILL during a
       TEMPORAL_PG_DB_PORT: url.port || '5432',
       TEMPORAL_PG_USER: decodeURIComponent(url.username) || 'postgres',
       TEMPORAL_PG_PASSWORD: decodeURIComponent(url.password),
+      // Small pools: this server runs beside CI's own (and the tests' connections) within
+      // PostgreSQL's max_connections (100); one escalation needs few.
+      TEMPORAL_PG_MAX_CONNS: '3',
+      TEMPORAL_PG_VISIBILITY_MAX_CONNS: '1',
       DATA_DIR: stateRoot,
     });
     await dropDatabases(settings, () => undefined);
