@@ -24,7 +24,8 @@
  * ports, base…base+8, default 7240), TEMPORAL_PG_SHARDS (8; fixed when a cluster is created),
  * TEMPORAL_PG_HOST / TEMPORAL_PG_DB_PORT / TEMPORAL_PG_USER / TEMPORAL_PG_PASSWORD (PostgreSQL,
  * 127.0.0.1 / 5432 / postgres / none), TEMPORAL_PG_DATABASE, TEMPORAL_NAMESPACE,
- * TEMPORAL_PG_RETENTION_DAYS (closed workflows' history, 7), DATA_DIR.
+ * TEMPORAL_PG_RETENTION_DAYS (closed workflows' history, 7), TEMPORAL_PG_MAX_CONNS /
+ * TEMPORAL_PG_VISIBILITY_MAX_CONNS (each service's pool per store, 10 / 3), DATA_DIR.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +56,9 @@ export interface PgServerSettings {
   visibilityDatabase: string;
   namespace: string;
   retentionDays: number;
+  /** Pool size per service (frontend, history, matching, worker: four pools) and store. */
+  maxConns: number;
+  visibilityMaxConns: number;
   stateDir: string;
 }
 
@@ -84,6 +88,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): PgServerS
     visibilityDatabase: name(`${database}_visibility`, 'TEMPORAL_PG_DATABASE'),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     retentionDays: int('TEMPORAL_PG_RETENTION_DAYS', 7, 1, 3650),
+    maxConns: int('TEMPORAL_PG_MAX_CONNS', 10, 1, 100),
+    visibilityMaxConns: int('TEMPORAL_PG_VISIBILITY_MAX_CONNS', 3, 1, 100),
     stateDir: path.resolve(env.DATA_DIR || './data', `temporal-pg-${port}`),
   };
 }
@@ -119,7 +125,8 @@ function findGo(): string | undefined {
   return isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;
 }
 
-function cached(): ServerBinaries | undefined {
+/** The binaries in the cache, or undefined: never builds (tests that need them skip instead). */
+export function findServerBinaries(): ServerBinaries | undefined {
   const dir = serverCacheDir();
   const b = { server: path.join(dir, 'temporal-server'), sqlTool: path.join(dir, 'temporal-sql-tool'), schemaDir: path.join(dir, 'schema', 'postgresql', 'v12') };
   return isExecutable(b.server) && isExecutable(b.sqlTool) && fs.existsSync(path.join(b.schemaDir, 'temporal', 'versioned')) ? b : undefined;
@@ -142,7 +149,7 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; log: 
 
 /** Finds the binaries in the cache or builds them with Go (asynchronous, with progress lines). */
 export async function resolveServerBinaries(log: Log = defaultLog): Promise<ServerBinaries> {
-  const found = cached();
+  const found = findServerBinaries();
   if (found) return found;
   const go = findGo();
   if (!go) throw new Error('No Temporal server in the cache and no Go toolchain to build it (Go ≥ 1.25 at /usr/local/go/bin or on PATH).');
@@ -176,7 +183,7 @@ export async function resolveServerBinaries(log: Log = defaultLog): Promise<Serv
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   log(`[temporal-pg] built in ${Math.round((Date.now() - started) / 1000)} s: ${dir}`);
-  return cached()!;
+  return findServerBinaries()!;
 }
 
 // ---------- databases ----------
@@ -261,6 +268,8 @@ function serverEnv(s: PgServerSettings): NodeJS.ProcessEnv {
     TEMPORAL_PG_PASSWORD: s.pgPassword,
     TEMPORAL_PG_DATABASE: s.database,
     TEMPORAL_PG_VISIBILITY_DATABASE: s.visibilityDatabase,
+    TEMPORAL_PG_MAX_CONNS: String(s.maxConns),
+    TEMPORAL_PG_VISIBILITY_MAX_CONNS: String(s.visibilityMaxConns),
     TEMPORAL_PG_DYNAMIC_CONFIG: path.join(projectRoot(), 'config', 'temporal-postgres-dynamic.yaml'),
   };
 }
