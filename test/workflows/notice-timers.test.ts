@@ -10,8 +10,10 @@ const CS_LIAISON = 'p-li-na';
 
 let s: Stack;
 beforeAll(async () => {
-  // Acknowledge within 2 s (reminder 1 s before), rectify within 8 s (reminder 3 s before).
-  s = await startStack({ policy: fastPolicy({ ack: 'PT2S', ackReminders: ['PT1S'], rectify: 'PT8S', rectifyReminders: ['PT3S'] }) });
+  // Acknowledge within 2 s (reminder 1 s before), rectify within 12 s (reminder 3 s before): the
+  // rectify clock runs from the issue, so the gap between the two is the time a test has to act
+  // between the acknowledgement overdue and the rectification's (8 s was lost on a loaded CI).
+  s = await startStack({ policy: fastPolicy({ ack: 'PT2S', ackReminders: ['PT1S'], rectify: 'PT12S', rectifyReminders: ['PT3S'] }) });
 });
 afterAll(async () => {
   await s?.shutdown();
@@ -61,24 +63,24 @@ test('a reminder before the deadline, then overdue; acknowledging clears it; the
   const officeInbox = (await s.as(OFFICE).get('/api/me/inbox?pageSize=100')).body.items;
   expect(officeInbox.some((m: { noticeId: string; kind: string }) => m.noticeId === id && m.kind === 'overdue')).toBe(true);
 
-  // Operators find it in Temporal by its search attributes.
-  await eventually(async () => {
-    for await (const wf of s.client.workflow.list({ query: `CydOverdue = "acknowledge" AND CydUnit = "cs"` })) {
-      if (wf.workflowId === `notice-${id}`) return true;
-    }
-    return false;
-  }, 20000, 'visibility');
-
   notice = (await s.as(CS_LIAISON).post(`/api/notices/${id}/acknowledge`)).body;
   expect(notice.status).toBe('rectifying');
   expect(notice.overdue).toBeNull();
 
-  await eventually(hasEvent(id, 'overdue', 'rectify'), 20000, 'rectify overdue');
+  await eventually(hasEvent(id, 'overdue', 'rectify'), 30000, 'rectify overdue');
   const after = (await timeline(id)).map((e) => `${e.type}:${e.data.deadline ?? ''}`);
   expect(after.slice(3)).toEqual(['acknowledged:', 'reminder_sent:rectify', 'overdue:rectify']);
   notice = (await s.as(OFFICE).get(`/api/notices/${id}`)).body;
   expect(notice.overdue).toBe('rectify');
   expect(notice.status).toBe('rectifying'); // overdue notices stay open
+
+  // Operators find it in Temporal by its search attributes.
+  await eventually(async () => {
+    for await (const wf of s.client.workflow.list({ query: `CydOverdue = "rectify" AND CydUnit = "cs"` })) {
+      if (wf.workflowId === `notice-${id}`) return true;
+    }
+    return false;
+  }, 20000, 'visibility');
 
   // An approved extension moves the deadline: overdue clears, and the timer follows the new date.
   const until = new Date(Date.now() + 3000).toISOString();
@@ -105,9 +107,10 @@ test('a report under review stops the clock; a send-back with a new deadline res
   };
   expect((await s.as(CS_LIAISON).post(`/api/notices/${id}/rectification`, report)).status).toBe(200);
   const rectifyBy = Date.parse((await s.as(OFFICE).get(`/api/notices/${id}`)).body.rectifyBy.at);
-  // Wait past the rectify deadline while under review: nothing becomes overdue.
-  await eventually(() => Promise.resolve(Date.now() > rectifyBy + 1500), 20000, 'deadline to pass');
-  expect((await timeline(id)).some((e) => e.type === 'overdue')).toBe(false);
+  // Wait past the rectify deadline while under review: the rectification does not become overdue.
+  // (The acknowledgement may have, if this machine took over 2 s to answer: not this test's point.)
+  await eventually(() => Promise.resolve(Date.now() > rectifyBy + 1500), 30000, 'deadline to pass');
+  expect((await timeline(id)).some((e) => e.type === 'overdue' && e.data.deadline === 'rectify')).toBe(false);
 
   // Sent back after the deadline with no new date: overdue at once. With a new date: on time.
   const newBy = new Date(Date.now() + 60000).toISOString();
