@@ -4,7 +4,6 @@
  * their keys, trigger firings by their dedupe keys).
  */
 import type { Db } from '../db/client';
-import { appendAudit } from '../db/audit';
 import { getPeople, getUnit, resolveAudience } from '../db/org';
 import { earlierMiningCases, getIncident, writeIncidentEvent } from '../db/incidents';
 import { claimFiring } from '../db/triggers';
@@ -17,18 +16,7 @@ import type { IncidentActivities, IncidentNotifyRequest } from './types';
 export function createIncidentActivities({ db, publicUrl }: { db: Db; publicUrl: string }): IncidentActivities {
   return {
     async recordIncidentEvent({ state, event }) {
-      await db.tx(async (q) => {
-        await writeIncidentEvent(q, state, event);
-        // The audit trail, last in the transaction; the key makes a retry append nothing.
-        await appendAudit(q, {
-          actorId: event.actorId,
-          action: `incident.${event.type}`,
-          targetType: 'incident',
-          targetId: state.id,
-          idempotencyKey: `incident:${state.id}:${event.seq}`,
-          details: { seq: event.seq, eventAt: event.at, status: state.status, workflowId: `incident-${state.id}` },
-        });
-      });
+      await db.tx((q) => writeIncidentEvent(q, state, event));
     },
 
     async notifyIncident(req: IncidentNotifyRequest) {

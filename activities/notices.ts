@@ -1,10 +1,11 @@
 /**
- * Activities of the notice workflow. Both are idempotent: a retry after a crash (or after a
- * timeout whose first attempt did succeed) writes nothing twice — the timeline is keyed by
- * (notice, seq), the state row only moves forward, and inbox rows are keyed by dedupe_key.
+ * Activities of the notice workflow: thin adapters onto db/ (the rows, db/notices.ts) and the
+ * notification outbox. All idempotent: a retry after a crash (or after a timeout whose first
+ * attempt did succeed) writes nothing twice — the timeline is keyed by (notice, seq), the state row
+ * only moves forward, and inbox rows are keyed by dedupe_key.
  */
-import type { Db, Queryable } from '../db/client';
-import { appendAudit } from '../db/audit';
+import type { Db } from '../db/client';
+import { getNoticeHeader, writeNoticeEvent, type NoticeHeader } from '../db/notices';
 import { getDelegates, getPeople, getUnit, getUnitChain, resolveAudience } from '../db/org';
 import { enqueueInTransaction, enqueueNotifications, outboxEvents, type EnqueueRequest } from '../notifications/outbox';
 import { renderMessage } from '../notifications/render';
@@ -12,7 +13,7 @@ import { notificationSettings } from '../notifications/settings';
 import type { NoticeState } from '../domain/notice';
 import type { WorkCalendar } from '../domain/calendar';
 import { computeDeadline } from '../domain/deadlines';
-import { levelsFrom, currentStep, leadersAsked } from '../domain/escalation';
+import { levelsFrom } from '../domain/escalation';
 import type { NoticeEvent } from '../domain/events';
 import type { NoticeActivities, NotifyRequest } from './types';
 import { storableJson } from '../domain/text';
@@ -76,8 +77,7 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
     },
 
     async notify(req: NotifyRequest) {
-      const notice = await db.query<NoticeRow>('SELECT title, unit_id, severity FROM notices WHERE id = $1', [req.noticeId]);
-      const row = notice.rows[0];
+      const row = await getNoticeHeader(db, req.noticeId);
       if (!row) throw new Error(`notice ${req.noticeId} is not recorded yet`);
       // One transaction: the in-app inbox rows and the outbox rows for e-mail and robots (per
       // preferences), each keyed by `${req.key}:${person}:${channel}` — a retry writes nothing twice.
@@ -90,7 +90,7 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
   return activities;
 
   /** The message of a notice's event: its audience resolved now, rendered per locale. */
-  async function prepareNotice(req: NotifyRequest, row: NoticeRow): Promise<EnqueueRequest> {
+  async function prepareNotice(req: NotifyRequest, row: NoticeHeader): Promise<EnqueueRequest> {
     const unit = await getUnit(db, row.unit_id);
     const recipientIds = await resolveAudience(db, req.audience);
     const people = await getPeople(db, recipientIds);
@@ -120,88 +120,3 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
     };
   }
 }
-
-interface NoticeRow {
-  title: string;
-  unit_id: string;
-  severity: string;
-}
-
-/** The event into the timeline, the state into the notice's row and its escalations, the audit entry. */
-async function writeNoticeEvent(q: Queryable, state: NoticeState, event: NoticeEvent): Promise<void> {
-  await q.query(
-    `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
-       acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     ON CONFLICT (id) DO UPDATE SET
-       status = EXCLUDED.status, overdue = EXCLUDED.overdue, acknowledge_by = EXCLUDED.acknowledge_by,
-       rectify_by = EXCLUDED.rectify_by, closed_at = EXCLUDED.closed_at, version = EXCLUDED.version,
-       state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
-     WHERE notices.version < EXCLUDED.version`,
-    [
-      state.id,
-      `notice-${state.id}`,
-      state.unitId,
-      state.title,
-      state.category,
-      state.severity,
-      state.status,
-      state.overdue,
-      state.acknowledgeBy.at,
-      state.rectifyBy.at,
-      state.issuedBy,
-      state.issuedAt,
-      state.closedAt ?? null,
-      event.seq,
-      JSON.stringify(state),
-      event.at,
-    ],
-  );
-  await q.query(
-    `INSERT INTO notice_events (notice_id, seq, type, actor_id, at, data)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id, seq) DO NOTHING`,
-    [state.id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
-  );
-  for (const e of state.escalations) {
-    const step = currentStep(e);
-    await q.query(
-      `INSERT INTO escalations (id, notice_id, unit_id, round, level, status, assignee_id, decide_by, asked,
-         started_at, ended_at, end_reason, version, state, delegates)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       ON CONFLICT (id) DO UPDATE SET
-         level = EXCLUDED.level, status = EXCLUDED.status, assignee_id = EXCLUDED.assignee_id,
-         delegates = EXCLUDED.delegates,
-         decide_by = EXCLUDED.decide_by, asked = EXCLUDED.asked, ended_at = EXCLUDED.ended_at,
-         end_reason = EXCLUDED.end_reason, version = EXCLUDED.version, state = EXCLUDED.state
-       WHERE escalations.version < EXCLUDED.version`,
-      [
-        e.id,
-        state.id,
-        state.unitId,
-        e.round,
-        e.level,
-        e.status,
-        step?.assigneeId ?? null,
-        e.status === 'supervising' ? (e.superviseUntil ?? null) : (step?.decideBy?.at ?? null),
-        leadersAsked(e),
-        e.startedAt,
-        e.endedAt ?? null,
-        e.endReason ?? null,
-        event.seq,
-        JSON.stringify(e),
-        step?.delegateIds ?? [],
-      ],
-    );
-  }
-  // The audit trail, in this transaction and last (it takes the audit lock until commit); the
-  // key makes a retried activity append nothing.
-  await appendAudit(q, {
-    actorId: event.actorId,
-    action: `notice.${event.type}`,
-    targetType: 'notice',
-    targetId: state.id,
-    idempotencyKey: `notice:${state.id}:${event.seq}`,
-    details: { seq: event.seq, eventAt: event.at, status: state.status, workflowId: `notice-${state.id}` },
-  });
-}
-

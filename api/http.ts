@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Db } from '../db/client';
-import { getEvidence, IdempotencyConflict, storeEvidence } from '../db/notices';
+import { getEvidence, storeEvidence } from '../db/notices';
+import { IdempotencyConflict } from '../db/numbers';
 import type { CurrentUser } from './access';
 import { HttpError, notFound } from './errors';
 import { idempotencyKey as idempotencyKeySchema } from './schemas';

@@ -4,45 +4,17 @@
  */
 import type { Db, Queryable } from './client';
 import { iso, isoOrNull, jsonColumn } from './rows';
-import { IdempotencyConflict, type TimelineEntry } from './notices';
+import { allocateNumber, INCIDENT_NUMBERS } from './numbers';
+import { appendEvent, auditEvent, getStateRow, getTimelineOf, INCIDENTS, type TimelineEntry } from './projection';
 import type { IncidentState } from '../domain/incident';
 import type { EarlierCase } from '../domain/triggers';
-
-export { IdempotencyConflict };
 
 /** Incident numbers: I2026-0001, or with the deployment's prefix HEU-I2026-0001. */
 export const INCIDENT_ID_PATTERN = /^([A-Z][A-Z0-9]{0,9}-)?I\d{4}-\d{4,}$/;
 
 /** The next incident number, or the one already allocated for this idempotency key. */
-export async function allocateIncidentId(
-  db: Db,
-  year: number,
-  idempotencyKey: string | undefined,
-  requestDigest: string,
-  prefix = '',
-): Promise<{ id: string; existing: boolean }> {
-  return db.tx(async (q) => {
-    if (idempotencyKey) {
-      const prior = await q.query<{ incident_id: string; request_digest: string }>(
-        'SELECT incident_id, request_digest FROM incident_requests WHERE idempotency_key = $1',
-        [idempotencyKey],
-      );
-      if (prior.rows[0]) {
-        if (prior.rows[0].request_digest !== requestDigest) throw new IdempotencyConflict();
-        return { id: prior.rows[0].incident_id, existing: true };
-      }
-    }
-    const r = await q.query<{ last: number }>(
-      `INSERT INTO incident_counters (year, last) VALUES ($1, 1)
-       ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1 RETURNING last`,
-      [year],
-    );
-    const id = `${prefix ? `${prefix}-` : ''}I${year}-${String(r.rows[0].last).padStart(4, '0')}`;
-    if (idempotencyKey) {
-      await q.query('INSERT INTO incident_requests (idempotency_key, incident_id, request_digest) VALUES ($1, $2, $3)', [idempotencyKey, id, requestDigest]);
-    }
-    return { id, existing: false };
-  });
+export function allocateIncidentId(db: Db, year: number, idempotencyKey: string | undefined, requestDigest: string, prefix = ''): Promise<{ id: string; existing: boolean }> {
+  return allocateNumber(db, INCIDENT_NUMBERS, year, idempotencyKey, requestDigest, prefix);
 }
 
 export interface IncidentEventRow {
@@ -53,7 +25,11 @@ export interface IncidentEventRow {
   data: Record<string, unknown>;
 }
 
-/** Writes the event and the state (which only moves forward); a retry writes nothing twice. */
+/**
+ * Records a step of the incident, in the caller's transaction: the state into its row (which only
+ * moves forward) and its links to notices, the event into the timeline, the audit entry. A retry
+ * writes nothing twice.
+ */
 export async function writeIncidentEvent(q: Queryable, state: IncidentState, event: IncidentEventRow): Promise<void> {
   await q.query(
     `INSERT INTO incidents (id, workflow_id, unit_id, title, type, grade, status, source, system_ids, started_at, detected_at,
@@ -85,17 +61,14 @@ export async function writeIncidentEvent(q: Queryable, state: IncidentState, eve
       event.at,
     ],
   );
-  await q.query(
-    `INSERT INTO incident_events (incident_id, seq, type, actor_id, at, data) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (incident_id, seq) DO NOTHING`,
-    [state.id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
-  );
+  await appendEvent(q, INCIDENTS, state.id, event);
   for (const n of state.noticeIds) {
     await q.query(
       `INSERT INTO incident_notice_links (incident_id, notice_id, linked_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
       [state.id, n, event.actorId],
     );
   }
+  await auditEvent(q, INCIDENTS, state.id, state.status, event);
 }
 
 /** Late: reported after the deadline, overdue without a report, or never reported. */
@@ -182,29 +155,12 @@ export async function listIncidents(db: Queryable, f: IncidentFilter): Promise<{
   };
 }
 
-export async function getIncident(db: Queryable, id: string): Promise<{ state: IncidentState; unitName: string } | null> {
-  const r = await db.query<{ state: unknown; unit_name: string }>(
-    'SELECT i.state, u.name AS unit_name FROM incidents i JOIN units u ON u.id = i.unit_id WHERE i.id = $1',
-    [id],
-  );
-  const row = r.rows[0];
-  return row ? { state: jsonColumn<IncidentState>(row.state), unitName: row.unit_name } : null;
+export function getIncident(db: Queryable, id: string): Promise<{ state: IncidentState; unitName: string } | null> {
+  return getStateRow<IncidentState>(db, INCIDENTS, id);
 }
 
-export async function getIncidentTimeline(db: Queryable, id: string): Promise<TimelineEntry[]> {
-  const r = await db.query<Record<string, unknown>>(
-    `SELECT e.seq, e.type, e.actor_id, p.name AS actor_name, e.at, e.data
-     FROM incident_events e LEFT JOIN people p ON p.id = e.actor_id WHERE e.incident_id = $1 ORDER BY e.seq`,
-    [id],
-  );
-  return r.rows.map((e) => ({
-    seq: e.seq as number,
-    type: e.type as string,
-    actorId: (e.actor_id as string | null) ?? null,
-    actorName: (e.actor_name as string | null) ?? null,
-    at: iso(e.at),
-    data: jsonColumn<Record<string, unknown>>(e.data),
-  }));
+export function getIncidentTimeline(db: Queryable, id: string): Promise<TimelineEntry[]> {
+  return getTimelineOf(db, INCIDENTS, id);
 }
 
 /** The incidents linked to a notice (the other side of incident.noticeIds). */

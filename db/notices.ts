@@ -1,49 +1,104 @@
-/** Read side of notices (the projection the workflows write), numbering, evidence and inbox. */
+/**
+ * Notices in the database: numbering, the projection the notice workflows write (the notice's row,
+ * its escalations, the timeline) and its reads, evidence files and the inbox.
+ */
 import crypto from 'node:crypto';
-import type { Db } from './client';
-import { iso, isoOrNull, jsonColumn } from './rows';
+import type { Db, Queryable } from './client';
+import { iso, isoOrNull } from './rows';
+import { allocateNumber, NOTICE_NUMBERS } from './numbers';
+import { appendEvent, auditEvent, getStateRow, getTimelineOf, NOTICES, type TimelineEntry } from './projection';
+import { currentStep, leadersAsked } from '../domain/escalation';
+import type { NoticeEvent } from '../domain/events';
 import type { NoticeState } from '../domain/notice';
 
 /**
  * Allocates the next notice number for the year, e.g. "2026-0007" (with a prefix "HEU-2026-0007"), or returns the number already
  * allocated for this idempotency key (a repeated request must not create a second notice).
  */
-export async function allocateNoticeId(
-  db: Db,
-  year: number,
-  idempotencyKey: string | undefined,
-  requestDigest: string,
-  prefix = '',
-): Promise<{ id: string; existing: boolean }> {
-  return db.tx(async (q) => {
-    if (idempotencyKey) {
-      const prior = await q.query<{ notice_id: string; request_digest: string }>(
-        'SELECT notice_id, request_digest FROM notice_requests WHERE idempotency_key = $1',
-        [idempotencyKey],
-      );
-      if (prior.rows[0]) {
-        if (prior.rows[0].request_digest !== requestDigest) throw new IdempotencyConflict();
-        return { id: prior.rows[0].notice_id, existing: true };
-      }
-    }
-    const r = await q.query<{ last: number }>(
-      `INSERT INTO notice_counters (year, last) VALUES ($1, 1)
-       ON CONFLICT (year) DO UPDATE SET last = notice_counters.last + 1 RETURNING last`,
-      [year],
-    );
-    const id = `${prefix ? `${prefix}-` : ''}${year}-${String(r.rows[0].last).padStart(4, '0')}`;
-    if (idempotencyKey) {
-      await q.query('INSERT INTO notice_requests (idempotency_key, notice_id, request_digest) VALUES ($1, $2, $3)', [
-        idempotencyKey,
-        id,
-        requestDigest,
-      ]);
-    }
-    return { id, existing: false };
-  });
+export function allocateNoticeId(db: Db, year: number, idempotencyKey: string | undefined, requestDigest: string, prefix = ''): Promise<{ id: string; existing: boolean }> {
+  return allocateNumber(db, NOTICE_NUMBERS, year, idempotencyKey, requestDigest, prefix);
 }
 
-export class IdempotencyConflict extends Error {}
+/**
+ * Records a step of the notice, in the caller's transaction: the state into the notice's row (which
+ * only moves forward) and its escalations' rows, the event into the timeline, the audit entry.
+ * Idempotent: a retried activity writes nothing twice.
+ */
+export async function writeNoticeEvent(q: Queryable, state: NoticeState, event: NoticeEvent): Promise<void> {
+  await q.query(
+    `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
+       acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (id) DO UPDATE SET
+       status = EXCLUDED.status, overdue = EXCLUDED.overdue, acknowledge_by = EXCLUDED.acknowledge_by,
+       rectify_by = EXCLUDED.rectify_by, closed_at = EXCLUDED.closed_at, version = EXCLUDED.version,
+       state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+     WHERE notices.version < EXCLUDED.version`,
+    [
+      state.id,
+      `notice-${state.id}`,
+      state.unitId,
+      state.title,
+      state.category,
+      state.severity,
+      state.status,
+      state.overdue,
+      state.acknowledgeBy.at,
+      state.rectifyBy.at,
+      state.issuedBy,
+      state.issuedAt,
+      state.closedAt ?? null,
+      event.seq,
+      JSON.stringify(state),
+      event.at,
+    ],
+  );
+  await appendEvent(q, NOTICES, state.id, event);
+  for (const e of state.escalations) {
+    const step = currentStep(e);
+    await q.query(
+      `INSERT INTO escalations (id, notice_id, unit_id, round, level, status, assignee_id, decide_by, asked,
+         started_at, ended_at, end_reason, version, state, delegates)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (id) DO UPDATE SET
+         level = EXCLUDED.level, status = EXCLUDED.status, assignee_id = EXCLUDED.assignee_id,
+         delegates = EXCLUDED.delegates,
+         decide_by = EXCLUDED.decide_by, asked = EXCLUDED.asked, ended_at = EXCLUDED.ended_at,
+         end_reason = EXCLUDED.end_reason, version = EXCLUDED.version, state = EXCLUDED.state
+       WHERE escalations.version < EXCLUDED.version`,
+      [
+        e.id,
+        state.id,
+        state.unitId,
+        e.round,
+        e.level,
+        e.status,
+        step?.assigneeId ?? null,
+        e.status === 'supervising' ? (e.superviseUntil ?? null) : (step?.decideBy?.at ?? null),
+        leadersAsked(e),
+        e.startedAt,
+        e.endedAt ?? null,
+        e.endReason ?? null,
+        event.seq,
+        JSON.stringify(e),
+        step?.delegateIds ?? [],
+      ],
+    );
+  }
+  await auditEvent(q, NOTICES, state.id, state.status, event);
+}
+
+/** What a notice's message needs of its row. */
+export interface NoticeHeader {
+  title: string;
+  unit_id: string;
+  severity: string;
+}
+
+export async function getNoticeHeader(db: Queryable, id: string): Promise<NoticeHeader | null> {
+  const r = await db.query<NoticeHeader>('SELECT title, unit_id, severity FROM notices WHERE id = $1', [id]);
+  return r.rows[0] ?? null;
+}
 
 export interface NoticeFilter {
   unitIds: string[] | null; // null = all units
@@ -130,41 +185,12 @@ export async function listNotices(db: Db, f: NoticeFilter): Promise<{ items: Not
   };
 }
 
-export interface TimelineEntry {
-  seq: number;
-  type: string;
-  actorId: string | null;
-  actorName: string | null;
-  at: string;
-  data: Record<string, unknown>;
+export function getNotice(db: Queryable, id: string): Promise<{ state: NoticeState; unitName: string } | null> {
+  return getStateRow<NoticeState>(db, NOTICES, id);
 }
 
-export async function getNotice(db: Db, id: string): Promise<{ state: NoticeState; unitName: string } | null> {
-  const r = await db.query<{ state: NoticeState | string; unit_name: string }>(
-    'SELECT n.state, u.name AS unit_name FROM notices n JOIN units u ON u.id = n.unit_id WHERE n.id = $1',
-    [id],
-  );
-  const row = r.rows[0];
-  if (!row) return null;
-  const state = jsonColumn<NoticeState>(row.state);
-  return { state, unitName: row.unit_name };
-}
-
-export async function getTimeline(db: Db, id: string): Promise<TimelineEntry[]> {
-  const r = await db.query<Record<string, unknown>>(
-    `SELECT e.seq, e.type, e.actor_id, p.name AS actor_name, e.at, e.data
-     FROM notice_events e LEFT JOIN people p ON p.id = e.actor_id
-     WHERE e.notice_id = $1 ORDER BY e.seq`,
-    [id],
-  );
-  return r.rows.map((e) => ({
-    seq: e.seq as number,
-    type: e.type as string,
-    actorId: (e.actor_id as string | null) ?? null,
-    actorName: (e.actor_name as string | null) ?? null,
-    at: iso(e.at),
-    data: jsonColumn<Record<string, unknown>>(e.data),
-  }));
+export function getTimeline(db: Queryable, id: string): Promise<TimelineEntry[]> {
+  return getTimelineOf(db, NOTICES, id);
 }
 
 export async function storeEvidence(

@@ -1,14 +1,14 @@
 /**
  * Accountability proposals in the database: numbering, the attribution at the time of the facts,
- * and the read side (the projection the proposal workflows write).
+ * the projection the proposal workflows write (row, timeline, outcomes) and its reads.
  */
 import type { Db, Queryable } from './client';
-import { iso, jsonColumn } from './rows';
-import { IdempotencyConflict, type TimelineEntry } from './notices';
+import { iso } from './rows';
+import { allocateNumber, PROPOSAL_NUMBERS } from './numbers';
+import { appendEvent, auditEvent, getStateRow, getTimelineOf, PROPOSALS, type TimelineEntry } from './projection';
 import { getUnitChain } from './org';
-import { defaultAttribution, type Attribution, type ProposalState } from '../domain/accountability';
-
-export { IdempotencyConflict };
+import { defaultAttribution, type Attribution, type OutcomeRow, type ProposalState } from '../domain/accountability';
+import type { ProposalEvent } from '../domain/events';
 
 /** Proposal numbers: P2026-0001, or with the deployment's prefix HEU-P2026-0001. */
 export const PROPOSAL_ID_PATTERN = /^([A-Z][A-Z0-9]{0,9}-)?P\d{4}-\d{4,}$/;
@@ -18,39 +18,51 @@ export const PROPOSAL_ID_PATTERN = /^([A-Z][A-Z0-9]{0,9}-)?P\d{4}-\d{4,}$/;
  * the number already allocated for `sourceKey` (a retried request or activity must not create a
  * second proposal). With a digest, a repeated key must come with the same request.
  */
-export async function allocateProposalId(
+export function allocateProposalId(
   db: Db,
   year: number,
   sourceKey: string | undefined,
   requestDigest?: string,
   prefix = '',
 ): Promise<{ id: string; existing: boolean }> {
-  return db.tx(async (q) => {
-    if (sourceKey) {
-      const prior = await q.query<{ proposal_id: string; request_digest: string | null }>(
-        'SELECT proposal_id, request_digest FROM proposal_requests WHERE source_key = $1',
-        [sourceKey],
-      );
-      if (prior.rows[0]) {
-        if ((prior.rows[0].request_digest ?? undefined) !== requestDigest) throw new IdempotencyConflict();
-        return { id: prior.rows[0].proposal_id, existing: true };
-      }
-    }
-    const r = await q.query<{ last: number }>(
-      `INSERT INTO proposal_counters (year, last) VALUES ($1, 1)
-       ON CONFLICT (year) DO UPDATE SET last = proposal_counters.last + 1 RETURNING last`,
-      [year],
+  return allocateNumber(db, PROPOSAL_NUMBERS, year, sourceKey, requestDigest, prefix);
+}
+
+/**
+ * Records a step of the proposal, in the caller's transaction: the state into its row (which only
+ * moves forward), the event into the timeline, the audit entry. A retry writes nothing twice.
+ */
+export async function writeProposalEvent(q: Queryable, state: ProposalState, event: ProposalEvent): Promise<void> {
+  await q.query(
+    `INSERT INTO accountability_proposals (id, workflow_id, unit_id, status, trigger, origin_kind, facts_at,
+       version, state, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (id) DO UPDATE SET
+       status = EXCLUDED.status, trigger = EXCLUDED.trigger, version = EXCLUDED.version,
+       state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+     WHERE accountability_proposals.version < EXCLUDED.version`,
+    [state.id, `proposal-${state.id}`, state.unitId, state.status, state.trigger, state.origin.kind, state.factsAt, event.seq, JSON.stringify(state), state.createdAt, event.at],
+  );
+  await appendEvent(q, PROPOSALS, state.id, event);
+  await auditEvent(q, PROPOSALS, state.id, state.status, event);
+}
+
+/** The outcome rows of a closed proposal (one per body and person, and the unit's); written once. */
+export async function writeProposalOutcomes(q: Queryable, rows: OutcomeRow[]): Promise<void> {
+  for (const r of rows) {
+    await q.query(
+      `INSERT INTO accountability_outcomes
+         (proposal_id, unit_id, person_id, responsibility, body, decision, measures, review_opened, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9) ON CONFLICT DO NOTHING`,
+      [r.proposalId, r.unitId, r.personId, r.responsibility, r.body, r.decision, r.measures, r.reviewOpened, r.decidedAt],
     );
-    const id = `${prefix ? `${prefix}-` : ''}P${year}-${String(r.rows[0].last).padStart(4, '0')}`;
-    if (sourceKey) {
-      await q.query('INSERT INTO proposal_requests (source_key, proposal_id, request_digest) VALUES ($1, $2, $3)', [
-        sourceKey,
-        id,
-        requestDigest ?? null,
-      ]);
-    }
-    return { id, existing: false };
-  });
+  }
+}
+
+/** What a proposal's message needs of its row. */
+export async function getProposalHeader(db: Queryable, id: string): Promise<{ unit_id: string; trigger: ProposalState['trigger'] } | null> {
+  const r = await db.query<{ unit_id: string; trigger: ProposalState['trigger'] }>('SELECT unit_id, trigger FROM accountability_proposals WHERE id = $1', [id]);
+  return r.rows[0] ?? null;
 }
 
 /** The default attribution (Art. 7), from the unit's chain as it stood at `factsAt`. */
@@ -114,30 +126,12 @@ export async function listProposals(db: Queryable, f: ProposalFilter): Promise<{
   };
 }
 
-export async function getProposal(db: Queryable, id: string): Promise<{ state: ProposalState; unitName: string } | null> {
-  const r = await db.query<{ state: unknown; unit_name: string }>(
-    'SELECT p.state, u.name AS unit_name FROM accountability_proposals p JOIN units u ON u.id = p.unit_id WHERE p.id = $1',
-    [id],
-  );
-  const row = r.rows[0];
-  return row ? { state: jsonColumn<ProposalState>(row.state), unitName: row.unit_name } : null;
+export function getProposal(db: Queryable, id: string): Promise<{ state: ProposalState; unitName: string } | null> {
+  return getStateRow<ProposalState>(db, PROPOSALS, id);
 }
 
-export async function getProposalTimeline(db: Queryable, id: string): Promise<TimelineEntry[]> {
-  const r = await db.query<Record<string, unknown>>(
-    `SELECT e.seq, e.type, e.actor_id, p.name AS actor_name, e.at, e.data
-     FROM proposal_events e LEFT JOIN people p ON p.id = e.actor_id
-     WHERE e.proposal_id = $1 ORDER BY e.seq`,
-    [id],
-  );
-  return r.rows.map((e) => ({
-    seq: e.seq as number,
-    type: e.type as string,
-    actorId: (e.actor_id as string | null) ?? null,
-    actorName: (e.actor_name as string | null) ?? null,
-    at: iso(e.at),
-    data: jsonColumn<Record<string, unknown>>(e.data),
-  }));
+export function getProposalTimeline(db: Queryable, id: string): Promise<TimelineEntry[]> {
+  return getTimelineOf(db, PROPOSALS, id);
 }
 
 export interface OutcomeRecord {

@@ -17,6 +17,7 @@ import {
   type WorkCalendar,
 } from './calendar';
 import { durationMs, formatDurationEn, formatDurationZh, parseDuration, timePartMs } from './duration';
+import { formatLocalTime } from './time';
 
 export interface DeadlineExplanation {
   basis: 'policy' | 'explicit' | 'extension' | 'supervision' | 'review_pause' | 'recomputed';
@@ -65,31 +66,6 @@ export interface ComputeDeadlineArgs {
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
-}
-
-/**
- * "2026-10-13 15:30" in local time at the offset; seconds are shown only when not zero. With
- * `endOfDay`, an instant at exactly local midnight is written as "24:00" of the previous day,
- * the way a deadline at the end of a day is said.
- */
-export function formatLocalInstant(
-  instant: Date,
-  offsetMinutes: number = CHINA_UTC_OFFSET_MINUTES,
-  opts: { endOfDay?: boolean } = {},
-): string {
-  const ms = instant.getTime();
-  if (Number.isNaN(ms)) throw new DeadlineError('无效时间 / Invalid instant');
-  const shifted = new Date(ms + offsetMinutes * 60_000);
-  const h = shifted.getUTCHours();
-  const m = shifted.getUTCMinutes();
-  const s = shifted.getUTCSeconds();
-  const milli = shifted.getUTCMilliseconds();
-  if (opts.endOfDay && h === 0 && m === 0 && s === 0 && milli === 0) {
-    return `${localDate(new Date(ms - 1), offsetMinutes)} 24:00`;
-  }
-  let text = `${localDate(instant, offsetMinutes)} ${pad2(h)}:${pad2(m)}`;
-  if (s || milli) text += `:${pad2(s)}${milli ? `.${String(milli).padStart(3, '0')}` : ''}`;
-  return text;
 }
 
 function zoneZh(offsetMinutes: number): string {
@@ -180,8 +156,10 @@ export function computeDeadline(args: ComputeDeadlineArgs): Deadline {
   }
 
   const at = new Date(atMs);
-  const fromText = formatLocalInstant(from, offsetMinutes);
-  const atText = formatLocalInstant(at, offsetMinutes, { endOfDay: true });
+  // As counted: the start to the second if it has any (midnight is 00:00 of its day), the end at
+  // 24:00 of its last day.
+  const fromText = formatLocalTime(from, offsetMinutes, { precise: true, midnight: '00:00' });
+  const atText = formatLocalTime(at, offsetMinutes, { precise: true });
   const durZh = formatDurationZh(d, { workingDays: usedWorkingDays });
   const durEn = formatDurationEn(d, { workingDays: usedWorkingDays });
 

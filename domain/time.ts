@@ -35,21 +35,60 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+export interface LocalTimeOptions {
+  /**
+   * Seconds (and milliseconds) too when the instant has any: the instant a deadline is counted from,
+   * which the explanation gives as it was.
+   */
+  precise?: boolean;
+  /**
+   * How local midnight reads: "24:00" of the day before (the default: a deadline at the end of a
+   * day reads as the day it ends), or "00:00" of the new day (the instant a count starts from).
+   */
+  midnight?: '24:00' | '00:00';
+}
+
+interface Fields {
+  date: string;
+  hour: string;
+  minute: string;
+  second: number;
+  milli: number;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** The local calendar fields of `t` in an IANA zone, or at a fixed offset from UTC in minutes. */
+function fieldsAt(t: number, zone: string | number): Fields {
+  const utc = new Date(t);
+  // Zones are whole minutes from UTC: seconds and milliseconds are the same everywhere.
+  const second = utc.getUTCSeconds();
+  const milli = utc.getUTCMilliseconds();
+  if (typeof zone === 'number') {
+    const d = new Date(t + zone * 60_000);
+    const date = `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    return { date, hour: pad2(d.getUTCHours()), minute: pad2(d.getUTCMinutes()), second, milli };
+  }
+  const p = Object.fromEntries(formatter(zone).formatToParts(utc).map((x) => [x.type, x.value]));
+  return { date: `${p.year}-${p.month}-${p.day}`, hour: p.hour, minute: p.minute, second, milli };
+}
+
 /**
- * "2026-11-26 17:30" in the time zone. Midnight is written as 24:00 of the day before, as official
- * notices do ("11月30日24时"), so an end-of-day deadline reads as the day it ends.
+ * "2026-11-26 17:30" in the zone — an IANA time zone, or (for the deadlines, which count days at
+ * one) a fixed offset from UTC in minutes. Midnight is written as 24:00 of the day before, as
+ * official notices do ("11月30日24时"), so an end-of-day deadline reads as the day it ends — unless
+ * `midnight: '00:00'`, or the text shows seconds past it (`precise`).
  */
-export function formatLocalTime(iso: string | number | Date, timeZone: string = DEFAULT_TIME_ZONE): string {
+export function formatLocalTime(iso: string | number | Date, zone: string | number = DEFAULT_TIME_ZONE, opts: LocalTimeOptions = {}): string {
   const t = new Date(typeof iso === 'string' ? Date.parse(iso) : iso).getTime();
   if (Number.isNaN(t)) return String(iso);
-  const parts = (ms: number) => Object.fromEntries(formatter(timeZone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const p = parts(t);
-  if (p.hour === '00' && p.minute === '00') {
+  const f = fieldsAt(t, zone);
+  const past = opts.precise && (f.second || f.milli) ? `:${pad2(f.second)}${f.milli ? `.${String(f.milli).padStart(3, '0')}` : ''}` : '';
+  if (!past && f.hour === '00' && f.minute === '00' && (opts.midnight ?? '24:00') === '24:00') {
     // A minute back is still the day before, seconds or not.
-    const d = parts(t - 60_000);
-    return `${d.year}-${d.month}-${d.day} 24:00`;
+    return `${fieldsAt(t - 60_000, zone).date} 24:00`;
   }
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  return `${f.date} ${f.hour}:${f.minute}${past}`;
 }
 
 /** "2026-11-26 17:30" in Beijing time (see formatLocalTime). */

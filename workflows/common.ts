@@ -1,4 +1,4 @@
-/** What the workflows share: turning domain refusals into update failures, and activity options. */
+/** What the workflows share: turning domain refusals into update failures, activity options, the clock. */
 import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
 import { RuleViolation, type NotRecorded } from '../domain/notice';
 
@@ -40,6 +40,11 @@ export function notRecordedFailure(type: 'not_issued' | 'not_created', r: NotRec
 }
 
 export { ActivityFailure };
+
+/** The workflow's clock (deterministic: the time of the current workflow task), as stored. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}
 
 /** Runs an update validator's check; a RuleViolation becomes a failure typed with the rule's code. */
 export function validate(check: () => unknown): void {

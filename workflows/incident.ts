@@ -16,10 +16,9 @@ import {
   upsertSearchAttributes,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { IncidentActivities, IncidentEventType, IncidentNotifyRequest } from '../activities/types';
-import { requireGrant, type Action } from '../domain/access';
-import { SYSTEM_ACTOR, type Actor } from '../domain/notice';
+import { SYSTEM_ACTOR } from '../domain/notice';
 import {
   checkClose,
   checkClosingReport,
@@ -63,16 +62,13 @@ import {
   incidentReviewUpdate,
   incidentStateQuery,
 } from './incident-definitions';
-import { RECORD_ACTIVITY_OPTIONS, validate } from './common';
+import { actionsOn } from './actions';
+import { nowIso, RECORD_ACTIVITY_OPTIONS } from './common';
 import { SA_STATUS } from './search-attributes';
 import { proposalWorkflow } from './proposal';
 import { proposalWorkflowId } from './proposal-definitions';
 
 const acts = proxyActivities<IncidentActivities>(RECORD_ACTIVITY_OPTIONS);
-
-function nowIso(): string {
-  return new Date().toISOString();
-}
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
   const state = initialIncidentState(input);
@@ -146,85 +142,81 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
   }
 
-  /** Registers an update whose validator re-checks the access table and the incident's rules. */
-  function action<A extends { actor: Actor }>(
-    update: UpdateDefinition<IncidentState, [A]>,
-    grant: Action,
-    check: (a: A) => void,
-    apply: (a: A) => Promise<void>,
-  ): void {
-    setHandler(
-      update,
-      async (a: A) => {
-        await apply(a);
-        return state;
-      },
-      {
-        validator: (a: A) =>
-          validate(() => {
-            requireGrant(a.actor, grant, state.unitId);
-            check(a);
-          }),
-      },
-    );
-  }
-
+  const action = actionsOn(state);
   setHandler(incidentStateQuery, () => state);
   setHandler(incidentRecordedUpdate, async () => {
     await condition(() => recorded);
     return state;
   });
 
-  action<{ actor: Actor; summary: string }>(incidentReportUpdate, 'incident.act', (a) => checkReport(state, a.actor, a.summary), async (a) => {
-    const r = report(state, a.actor, a.summary, nowIso());
-    await record('reported', a.actor, { lateByMs: r.lateByMs, reportDueAt: state.clocks.reportDueAt });
-    await evaluate();
+  action(incidentReportUpdate, {
+    grant: 'incident.act',
+    check: (a) => checkReport(state, a.actor, a.summary),
+    apply: (a) => report(state, a.actor, a.summary, nowIso()),
+    record: async (a, r) => {
+      await record('reported', a.actor, { lateByMs: r.lateByMs, reportDueAt: state.clocks.reportDueAt });
+      await evaluate();
+      return state;
+    },
   });
 
-  action<{ actor: Actor; agrees: boolean; comment?: string }>(incidentConfirmUpdate, 'incident.act', (a) => checkConfirm(state, a.actor, a), async (a) => {
-    confirm(state, a.actor, a, nowIso());
-    await record('confirmed', a.actor, { agrees: a.agrees, comment: state.confirmation!.comment });
+  action(incidentConfirmUpdate, {
+    grant: 'incident.act',
+    check: (a) => checkConfirm(state, a.actor, a),
+    apply: (a) => confirm(state, a.actor, a, nowIso()),
+    record: async (a) => {
+      await record('confirmed', a.actor, { agrees: a.agrees, comment: state.confirmation!.comment });
+      return state;
+    },
   });
 
-  action<{ actor: Actor; measures: string }>(incidentContainUpdate, 'incident.act', (a) => checkContain(state, a.actor, a.measures), async (a) => {
-    contain(state, a.actor, a.measures, nowIso());
-    await record('contained', a.actor, { measures: state.containment!.measures });
+  action(incidentContainUpdate, {
+    grant: 'incident.act',
+    check: (a) => checkContain(state, a.actor, a.measures),
+    apply: (a) => contain(state, a.actor, a.measures, nowIso()),
+    record: async (a) => {
+      await record('contained', a.actor, { measures: state.containment!.measures });
+      return state;
+    },
   });
 
-  action<{ actor: Actor; restoredAt: string; summary: string }>(
-    incidentRestoreUpdate,
-    'incident.act',
-    (a) => checkRestore(state, a.actor, a, Date.now()),
-    async (a) => {
-      restore(state, a.actor, a, nowIso());
+  action(incidentRestoreUpdate, {
+    grant: 'incident.act',
+    check: (a) => checkRestore(state, a.actor, a, Date.now()),
+    apply: (a) => restore(state, a.actor, a, nowIso()),
+    record: async (a) => {
       await record('restored', a.actor, { restoredAt: state.restoration!.restoredAt });
       await notify('incident_closing_report', office(), { step: 'restored', restoredAt: state.restoration!.restoredAt });
+      return state;
     },
-  );
+  });
 
-  action<{ actor: Actor; decision: 'confirm' | 'reject'; comment?: string }>(
-    incidentConfirmRestorationUpdate,
-    'incident.review',
-    (a) => checkConfirmRestoration(state, a.actor, a),
-    async (a) => {
+  action(incidentConfirmRestorationUpdate, {
+    grant: 'incident.review',
+    check: (a) => checkConfirmRestoration(state, a.actor, a),
+    apply: (a) => {
       const restoredAt = state.restoration!.restoredAt;
       confirmRestoration(state, a.actor, a, nowIso());
+      return restoredAt;
+    },
+    record: async (a, restoredAt) => {
       await record(a.decision === 'confirm' ? 'restoration_confirmed' : 'restoration_rejected', a.actor, { restoredAt, comment: a.comment ?? '' });
       await notify('incident_review_outcome', unit(), { step: 'restoration', decision: a.decision, comment: a.comment ?? '' });
       await evaluate();
+      return state;
     },
-  );
+  });
 
-  action<{ actor: Actor; report: { summary: string; measures: string; evidence: IncidentState['closingReports'][number]['evidence'] } }>(
-    incidentClosingReportUpdate,
-    'incident.act',
-    (a) => checkClosingReport(state, a.actor, a.report),
-    async (a) => {
-      const r = submitClosingReport(state, a.actor, a.report, nowIso());
+  action(incidentClosingReportUpdate, {
+    grant: 'incident.act',
+    check: (a) => checkClosingReport(state, a.actor, a.report),
+    apply: (a) => submitClosingReport(state, a.actor, a.report, nowIso()),
+    record: async (a, r) => {
       await record('closing_report_submitted', a.actor, { round: r.round, evidence: r.evidence.length });
       await notify('incident_closing_report', office(), { step: 'closing_report', round: r.round });
+      return state;
     },
-  );
+  });
 
   /** After closing: a report that never came is recorded, and the triggers that need the end are evaluated. */
   async function closed(): Promise<void> {
@@ -232,33 +224,48 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     await evaluate();
   }
 
-  action<{ actor: Actor; decision: 'accept' | 'reject'; comment?: string }>(
-    incidentReviewUpdate,
-    'incident.review',
-    (a) => checkReview(state, a.actor, a),
-    async (a) => {
-      review(state, a.actor, a, nowIso());
+  action(incidentReviewUpdate, {
+    grant: 'incident.review',
+    check: (a) => checkReview(state, a.actor, a),
+    apply: (a) => review(state, a.actor, a, nowIso()),
+    record: async (a) => {
       await record(a.decision === 'accept' ? 'review_accepted' : 'review_rejected', a.actor, { round: state.closingReports.length, comment: a.comment ?? '' });
       await notify('incident_review_outcome', unit(), { step: 'closing_report', decision: a.decision, comment: a.comment ?? '' });
       if (state.status === 'closed') await closed();
+      return state;
     },
-  );
-
-  action<{ actor: Actor; reason: string }>(incidentMarkSeriousUpdate, 'incident.review', (a) => checkMarkSerious(state, a.actor, a.reason), async (a) => {
-    markSerious(state, a.actor, a.reason, nowIso());
-    await record('impact_marked_serious', a.actor, { reason: state.seriousImpact!.reason });
-    await evaluate();
   });
 
-  action<{ actor: Actor; noticeId: string }>(incidentLinkNoticeUpdate, 'incident.review', (a) => checkLinkNotice(state, a.actor, a.noticeId), async (a) => {
-    linkNotice(state, a.noticeId);
-    await record('notice_linked', a.actor, { noticeId: a.noticeId });
+  action(incidentMarkSeriousUpdate, {
+    grant: 'incident.review',
+    check: (a) => checkMarkSerious(state, a.actor, a.reason),
+    apply: (a) => markSerious(state, a.actor, a.reason, nowIso()),
+    record: async (a) => {
+      await record('impact_marked_serious', a.actor, { reason: state.seriousImpact!.reason });
+      await evaluate();
+      return state;
+    },
   });
 
-  action<{ actor: Actor; reason: string }>(incidentCloseUpdate, 'incident.review', (a) => checkClose(state, a.actor, a.reason), async (a) => {
-    closeByOffice(state, a.actor, a.reason, nowIso());
-    await record('closed', a.actor, { reason: state.closure!.reason, reported: !state.neverReported });
-    await closed();
+  action(incidentLinkNoticeUpdate, {
+    grant: 'incident.review',
+    check: (a) => checkLinkNotice(state, a.actor, a.noticeId),
+    apply: (a) => linkNotice(state, a.noticeId),
+    record: async (a) => {
+      await record('notice_linked', a.actor, { noticeId: a.noticeId });
+      return state;
+    },
+  });
+
+  action(incidentCloseUpdate, {
+    grant: 'incident.review',
+    check: (a) => checkClose(state, a.actor, a.reason),
+    apply: (a) => closeByOffice(state, a.actor, a.reason, nowIso()),
+    record: async (a) => {
+      await record('closed', a.actor, { reason: state.closure!.reason, reported: !state.neverReported });
+      await closed();
+      return state;
+    },
   });
 
   async function fireTimer(t: IncidentTimer): Promise<void> {

@@ -19,9 +19,6 @@ import type { ProposalActivities, ProposalNotifyRequest } from '../activities/ty
 import type { ProposalEventType } from '../domain/events';
 import type { Audience } from '../domain/org';
 import {
-  type DecisionInput,
-  type ProposalActor,
-  type ProposalEdit,
   type ProposalInput,
   type ProposalState,
   type ProposalTimer,
@@ -42,8 +39,6 @@ import {
   requestApproval,
   returnProposal,
 } from '../domain/accountability';
-import type { Deadline } from '../domain/deadlines';
-import { requireGrant } from '../domain/access';
 import {
   proposalApproveUpdate,
   proposalCreatedUpdate,
@@ -53,15 +48,12 @@ import {
   proposalReturnUpdate,
   proposalStateQuery,
 } from './proposal-definitions';
-import { ActivityFailure, NOT_RECORDED_PATCH, notRecorded, notRecordedFailure, RECORD_ACTIVITY_OPTIONS, validate } from './common';
+import { actionsOn } from './actions';
+import { ActivityFailure, NOT_RECORDED_PATCH, notRecorded, notRecordedFailure, nowIso, RECORD_ACTIVITY_OPTIONS } from './common';
 import { SA_STATUS, SA_UNIT } from './search-attributes';
 
 const acts = proxyActivities<ProposalActivities>(RECORD_ACTIVITY_OPTIONS);
 
-
-function nowIso(): string {
-  return new Date().toISOString();
-}
 
 const OFFICE: Audience[] = [{ universityRoles: ['office'] }];
 const LEADER: Audience[] = [{ universityRoles: ['cybersecurity_leader'] }];
@@ -94,11 +86,16 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
     return state;
   });
 
-  setHandler(
-    proposalEditUpdate,
-    async ({ actor, edit }) => {
+  const action = actionsOn(state);
+
+  action(proposalEditUpdate, {
+    grant: 'proposal.edit',
+    check: ({ actor, edit }) => checkEdit(state, actor, edit),
+    apply: ({ edit }) => {
       const before = JSON.parse(JSON.stringify(state.attribution)) as ProposalState['attribution'];
-      const changed = editProposal(state, edit);
+      return { before, changed: editProposal(state, edit) };
+    },
+    record: async ({ actor, edit }, { before, changed }) => {
       // A change of the attribution is recorded with its reason and what it was before (Art. 8).
       await record('edited', actor, {
         changed,
@@ -106,73 +103,56 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       });
       return state;
     },
-    {
-      validator: ({ actor, edit }: { actor: ProposalActor; edit: ProposalEdit }) =>
-        validate(() => {
-          requireGrant(actor, 'proposal.edit', state.unitId);
-          checkEdit(state, actor, edit);
-        }),
-    },
-  );
+  });
 
-  setHandler(
-    proposalRequestApprovalUpdate,
-    async ({ actor, due }) => {
+  action(proposalRequestApprovalUpdate, {
+    grant: 'proposal.edit',
+    check: ({ actor, due }) => checkRequestApproval(state, actor, due, Date.now()),
+    apply: ({ due }) => {
       const now = nowIso();
       requestApproval(state, now, due ?? plainDeadline(now, state.timing.approveWithinMs, { zh: '审批', en: 'Approval' }));
+    },
+    record: async ({ actor }) => {
       await record('approval_requested', actor, { approveBy: state.approveBy!.at });
       await notify('proposal_approval_requested', LEADER, { due: state.approveBy!.at });
       return state;
     },
-    {
-      validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) =>
-        validate(() => {
-          requireGrant(actor, 'proposal.edit', state.unitId);
-          checkRequestApproval(state, actor, due, Date.now());
-        }),
-    },
-  );
+  });
 
-  setHandler(
-    proposalReturnUpdate,
-    async ({ actor, reason }) => {
-      returnProposal(state, actor, reason, nowIso());
+  action(proposalReturnUpdate, {
+    grant: 'proposal.approve',
+    check: ({ actor, reason }) => checkReturn(state, actor, reason),
+    apply: ({ actor, reason }) => returnProposal(state, actor, reason, nowIso()),
+    record: async ({ actor, reason }) => {
       await record('returned', actor, { reason: reason.trim() });
       await notify('proposal_returned', OFFICE, { reason: reason.trim() });
       return state;
     },
-    {
-      validator: ({ actor, reason }: { actor: ProposalActor; reason: string }) =>
-        validate(() => {
-          requireGrant(actor, 'proposal.approve', state.unitId);
-          checkReturn(state, actor, reason);
-        }),
-    },
-  );
+  });
 
-  setHandler(
-    proposalApproveUpdate,
-    async ({ actor, comment, due }) => {
+  action(proposalApproveUpdate, {
+    grant: 'proposal.approve',
+    check: ({ actor, due }) => checkApprove(state, actor, due, Date.now()),
+    apply: ({ actor, comment, due }) => {
       const now = nowIso();
       approveProposal(state, actor, comment, now, due ?? plainDeadline(now, state.timing.decideWithinMs, { zh: '决定', en: 'Decision' }));
+    },
+    record: async ({ actor }) => {
       await record('approved', actor, { comment: state.approval!.comment, decideBy: state.decideBy!.at });
       await notify('proposal_submitted', BOTH_BODIES, { due: state.decideBy!.at });
       await notify('proposal_approved', OFFICE);
       return state;
     },
-    {
-      validator: ({ actor, due }: { actor: ProposalActor; due?: Deadline }) =>
-        validate(() => {
-          requireGrant(actor, 'proposal.approve', state.unitId);
-          checkApprove(state, actor, due, Date.now());
-        }),
-    },
-  );
+  });
 
-  setHandler(
-    proposalDecideUpdate,
-    async ({ actor, decision }) => {
-      const d = decideProposal(state, actor, decision, nowIso());
+  action(proposalDecideUpdate, {
+    grant: 'proposal.decide',
+    check: ({ actor, decision }) => {
+      checkSitsOnBody(actor, decision.body);
+      checkDecide(state, actor, decision);
+    },
+    apply: ({ actor, decision }) => decideProposal(state, actor, decision, nowIso()),
+    record: async ({ actor }, d) => {
       await record('decided', actor, { body: d.body, decision: d.decision, reason: d.reason, reviewOpened: d.reviewOpened ?? false });
       await notify('proposal_decided', OFFICE, { body: d.body, decision: d.decision, reason: d.reason });
       if (state.status === 'closed') {
@@ -182,15 +162,7 @@ export async function proposalWorkflow(input: ProposalInput): Promise<ProposalSt
       }
       return state;
     },
-    {
-      validator: ({ actor, decision }: { actor: ProposalActor; decision: DecisionInput }) =>
-        validate(() => {
-          requireGrant(actor, 'proposal.decide', state.unitId);
-          checkSitsOnBody(actor, decision.body);
-          checkDecide(state, actor, decision);
-        }),
-    },
-  );
+  });
 
   /** Reminds whoever holds the proposal now: the cybersecurity leader, or the bodies yet to decide. */
   async function remind(timer: ProposalTimer): Promise<void> {

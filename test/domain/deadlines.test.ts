@@ -1,6 +1,7 @@
 import { createPrcCalendar, type WorkCalendar } from '../../domain/calendar';
 import { dueBecause, explicitDeadline } from '../../domain/explicit-deadline';
-import { DeadlineError, computeDeadline, formatLocalInstant, nthWorkingDayAfter } from '../../domain/deadlines';
+import { DeadlineError, computeDeadline, nthWorkingDayAfter } from '../../domain/deadlines';
+import { formatLocalTime } from '../../domain/time';
 import { DurationError } from '../../domain/duration';
 
 const cal = createPrcCalendar();
@@ -201,12 +202,26 @@ describe('explicit deadlines', () => {
   });
 });
 
-describe('formatLocalInstant', () => {
+describe('the times in a deadline explanation (formatLocalTime at the offset, precise)', () => {
+  // As computeDeadline writes them: the start with midnight as 00:00, the end with it as 24:00.
+  const start = (d: Date, offset = 480) => formatLocalTime(d, offset, { precise: true, midnight: '00:00' });
+  const end = (d: Date, offset = 480) => formatLocalTime(d, offset, { precise: true });
+
   it('formats in Beijing time', () => {
-    expect(formatLocalInstant(new Date('2026-09-30T16:00:00Z'))).toBe('2026-10-01 00:00');
-    expect(formatLocalInstant(new Date('2026-09-30T16:00:00Z'), 480, { endOfDay: true })).toBe('2026-09-30 24:00');
-    expect(formatLocalInstant(new Date('2026-09-30T08:01:02.500Z'))).toBe('2026-09-30 16:01:02.500');
-    expect(formatLocalInstant(new Date('2026-09-30T08:01:00Z'), 0)).toBe('2026-09-30 08:01');
+    expect(start(new Date('2026-09-30T16:00:00Z'))).toBe('2026-10-01 00:00');
+    expect(end(new Date('2026-09-30T16:00:00Z'))).toBe('2026-09-30 24:00');
+    expect(start(new Date('2026-09-30T08:01:02.500Z'))).toBe('2026-09-30 16:01:02.500');
+    expect(start(new Date('2026-09-30T08:01:00Z'), 0)).toBe('2026-09-30 08:01');
+  });
+
+  it('writes an end as 24:00 only at midnight exactly; seconds past it are shown as they are', () => {
+    expect(end(new Date('2026-09-30T16:00:30Z'))).toBe('2026-10-01 00:00:30');
+    expect(end(new Date('2026-09-30T16:00:00.500Z'))).toBe('2026-10-01 00:00:00.500');
+    expect(end(new Date('2026-09-30T16:01:00Z'))).toBe('2026-10-01 00:01');
+    // For people elsewhere (messages, the web UI): minutes only, 24:00 for the whole first minute,
+    // in an IANA zone — the same text at the same offset.
+    expect(formatLocalTime('2026-09-30T16:00:30Z')).toBe('2026-09-30 24:00');
+    expect(formatLocalTime('2026-09-30T08:01:02.500Z', 480)).toBe(formatLocalTime('2026-09-30T08:01:02.500Z', 'Asia/Shanghai'));
   });
 
   it('names other offsets', () => {

@@ -33,10 +33,18 @@ const PROPOSALS = '/api/accountability-proposals';
 let s: Stack;
 beforeAll(async () => {
   // Reminders 2 s before a 4 s acknowledgement deadline; leaders decide within 4 s, reminded 2 s
-  // before: every timer kind fires within seconds.
-  s = await startStack({
-    policy: fastPolicy({ ack: 'PT4S', ackReminders: ['PT2S'], rectify: 'PT1H', rectifyReminders: ['PT30M'], decide: 'PT4S', decideReminders: ['PT2S'], maxSupervise: 'PT1M' }),
-  });
+  // before: every timer kind fires within seconds. Incidents: reported within 3 s (reminded 1 s
+  // before), an outage alerted and its trigger at 4 s.
+  const policy = fastPolicy({ ack: 'PT4S', ackReminders: ['PT2S'], rectify: 'PT1H', rectifyReminders: ['PT30M'], decide: 'PT4S', decideReminders: ['PT2S'], maxSupervise: 'PT1M' });
+  const W = { cii: 'PT3S', other: 'PT3S' };
+  policy.incidents = {
+    ...policy.incidents,
+    reportWithin: { general: W, larger: W, major: W, especially_major: W },
+    reportReminders: ['PT1S'],
+    outageAlertAfter: 'PT4S',
+  };
+  policy.triggers = { ...policy.triggers, outage_threshold: { enabled: true, threshold: 'PT4S' } };
+  s = await startStack({ policy });
   fs.mkdirSync(OUT, { recursive: true });
 });
 afterAll(async () => {
@@ -170,4 +178,95 @@ test('proposal: draft → edited → approval requested → returned → approve
   await ok(as(PARTY).post(`${url}/decision`, { decision: 'accepted' }));
   await ok(as(DISCIPLINE).post(`${url}/decision`, { decision: 'accepted' }));
   await save('proposal-closed', `proposal-${res.body.id as string}`, completed);
+});
+
+// Issue 12's rules (patch issue-12-overdue-rules): the paths the histories above, recorded before
+// it, do not take.
+
+const escalationOf = async (id: string) => {
+  const list = await as(OFFICE).get(`/api/escalations?noticeId=${id}`);
+  const items = (list.body.items ?? []) as Array<{ id: string }>;
+  const last = items[0];
+  return last ? ((await as(OFFICE).get(`/api/escalations/${last.id}`)).body as { id: string; level: number; status: string; assigneeId: string | null; state: { steps: Array<{ outcome: string }> } }) : undefined;
+};
+const awaiting = (id: string, level: number, who?: string) =>
+  eventually(async () => {
+    const e = await escalationOf(id);
+    return e && e.level === level && e.status === 'awaiting_decision' && (!who || e.assigneeId === who) ? e : undefined;
+  }, 90000, `level ${level} of ${id}`);
+
+test('notice (issue 12): no decisions — every level times out, the top of the chain is asked again → withdrawn', async () => {
+  const id = await issue(false);
+  await eventually(async () => {
+    const e = await escalationOf(id);
+    return e && e.state.steps.length === 6 && e.state.steps[5].outcome === 'pending' ? e : undefined;
+  }, 120000, 'the party secretary to be asked again');
+  await ok(as(OFFICE).post(`/api/notices/${id}/withdraw`, { reason: '测试结束' }));
+  await save('notice-top-asked-again-withdrawn', `notice-${id}`, completed);
+});
+
+test("notice (issue 12): a leader's extension moves the acknowledgement deadline → acknowledged → extension approved → sent back with the review pause → accepted", async () => {
+  const id = await issue(false);
+  const e = await awaiting(id, 1);
+  await ok(as(e.assigneeId!).post(`/api/escalations/${e.id}/decision`, { decision: 'extend', until: new Date(Date.now() + 30 * 60000).toISOString(), comment: '给予半小时签收' }));
+  await ok(as(LIAISON).post(`/api/notices/${id}/acknowledge`));
+  const notice = (await as(OFFICE).get(`/api/notices/${id}`)).body as { rectifyBy: { at: string } };
+  const r = await ok(as(LIAISON).post(`/api/notices/${id}/extension-requests`, { until: new Date(Date.parse(notice.rectifyBy.at) + 600000).toISOString(), reason: '需采购设备' }), 201);
+  await ok(as(OFFICE).post(`/api/notices/${id}/extension-requests/${r.body.id as string}/decision`, { decision: 'approve', comment: '同意' }));
+  const report = { summary: '已修复', measures: '参数化查询', evidence: [{ name: '复测.txt', mediaType: 'text/plain', contentBase64: Buffer.from('ok').toString('base64') }] };
+  await ok(as(LIAISON).post(`/api/notices/${id}/rectification`, report));
+  await ok(as(OFFICE).post(`/api/notices/${id}/review`, { decision: 'reject', comment: '证据不足' }));
+  await ok(as(LIAISON).post(`/api/notices/${id}/rectification`, report));
+  await ok(as(OFFICE).post(`/api/notices/${id}/review`, { decision: 'accept', comment: '整改到位' }));
+  await save('notice-leader-extends-review-pause-closed', `notice-${id}`, completed);
+});
+
+test('notice (issue 12): escalate → supervise, which lapses → accountability proposed (child workflow) → withdrawn', async () => {
+  const id = await issue(false);
+  const e1 = await awaiting(id, 1);
+  await ok(as(e1.assigneeId!).post(`/api/escalations/${e1.id}/decision`, { decision: 'escalate', comment: '上报' }));
+  const e2 = await awaiting(id, 2, FIRST);
+  await ok(as(FIRST).post(`/api/escalations/${e2.id}/decision`, { decision: 'supervise', until: new Date(Date.now() + 2000).toISOString(), comment: '两秒内完成' }));
+  const e3 = await awaiting(id, 3, SUPERVISOR);
+  await ok(as(SUPERVISOR).post(`/api/escalations/${e3.id}/decision`, { decision: 'propose_accountability', comment: '逾期未整改，提出问责' }));
+  await ok(as(OFFICE).post(`/api/notices/${id}/withdraw`, { reason: '测试结束' }));
+  await save('notice-supervise-lapses-proposal-withdrawn', `notice-${id}`, completed);
+});
+
+const INCIDENTS = '/api/incidents';
+const incidentTimeline = async (id: string) => ((await as(OFFICE).get(`${INCIDENTS}/${id}`)).body.timeline as Array<{ type: string }>).map((t) => t.type);
+const evidence = [{ name: '处置记录.txt', mediaType: 'text/plain', contentBase64: Buffer.from('ok').toString('base64') }];
+
+test('incident: learned of by the office → report reminder and overdue → confirmed → reported late (a trigger opens a draft, child workflow) → contained → restored and confirmed → closing report sent back → accepted (closed)', async () => {
+  const res = await ok(
+    as(OFFICE).post(INCIDENTS, { unitId: 'cs', title: '主页被篡改', type: 'defacement', grade: 'general', impact: '主页被篡改', source: 'third_party', detectedAt: new Date(Date.now() - 500).toISOString() }),
+    201,
+  );
+  const id = res.body.id as string;
+  await eventually(async () => (await incidentTimeline(id)).includes('report_overdue'), 60000, 'the report to be overdue');
+  await ok(as(LIAISON).post(`${INCIDENTS}/${id}/confirm`, { agrees: true }));
+  await ok(as(LIAISON).post(`${INCIDENTS}/${id}/report`, { summary: '主页被篡改，已下线' }));
+  await ok(as(LIAISON).post(`${INCIDENTS}/${id}/containment`, { measures: '已下线主页' }));
+  await ok(as(LIAISON).post(`${INCIDENTS}/${id}/restoration`, { summary: '已恢复主页' }));
+  await ok(as(OFFICE).post(`${INCIDENTS}/${id}/restoration/confirm`, { decision: 'confirm' }));
+  await ok(as(LIAISON).post(`${INCIDENTS}/${id}/closing-report`, { summary: '已处置', measures: '加固', evidence }));
+  await ok(as(OFFICE).post(`${INCIDENTS}/${id}/review`, { decision: 'reject', comment: '措施不全' }));
+  await ok(as(LIAISON).post(`${INCIDENTS}/${id}/closing-report`, { summary: '已处置', measures: '加固并复测', evidence }));
+  await ok(as(OFFICE).post(`${INCIDENTS}/${id}/review`, { decision: 'accept', comment: '通过' }));
+  await save('incident-reported-late-closed', `incident-${id}`, completed);
+});
+
+test('incident: an important system down, marked serious → outage alert → threshold trigger (child workflow) → a notice linked → closed by the office', async () => {
+  const sys = await ok(as(OFFICE).post('/api/systems', { unitId: 'cs', name: '学院门户网站', host: 'cs.example.edu.cn', important: true, protectionLevel: 3, cii: false }), 201);
+  const res = await ok(
+    as(LIAISON).post(INCIDENTS, { unitId: 'cs', title: '门户中断', type: 'attack_important', grade: 'major', impact: '门户无法访问', outage: true, systemIds: [sys.body.id as string] }),
+    201,
+  );
+  const id = res.body.id as string;
+  await ok(as(OFFICE).post(`${INCIDENTS}/${id}/serious-impact`, { reason: '全校门户无法访问' }));
+  await eventually(async () => (await incidentTimeline(id)).includes('trigger_fired'), 60000, 'the outage threshold to fire');
+  const notice = await issue(true);
+  await ok(as(OFFICE).post(`${INCIDENTS}/${id}/notices`, { noticeId: notice }));
+  await ok(as(OFFICE).post(`${INCIDENTS}/${id}/close`, { reason: '已处置完毕' }));
+  await save('incident-outage-closed-by-office', `incident-${id}`, completed);
 });

@@ -1,8 +1,8 @@
 /**
  * Deploy safety: the recorded histories of every workflow type (test/replay/histories/*.json,
- * refreshed by `npm run replay:record`) replay against the current workflow code without a
- * determinism violation — so a worker with this code can take over notices and proposals that are
- * running now. And the check has teeth: the same histories against a deliberately incompatible
+ * refreshed by `npm run replay:record`; notices from before issue 12's patch and after it) replay
+ * against the current workflow code without a determinism violation — so a worker with this code
+ * can take over notices, proposals and incidents that are running now. And the check has teeth: the same histories against a deliberately incompatible
  * bundle fail with DeterminismViolationError, and against that change guarded by patched() pass.
  */
 import fs from 'node:fs';
@@ -44,7 +44,7 @@ async function bundle(fixture: string): Promise<ReplayWorkerOptions> {
 
 test('recordings cover every workflow type, each with a history that did work', () => {
   const types = new Set(histories.map((h) => workflowType(h.history)));
-  expect([...types].sort()).toEqual(['noticeWorkflow', 'proposalWorkflow']);
+  expect([...types].sort()).toEqual(['incidentWorkflow', 'noticeWorkflow', 'proposalWorkflow']);
   for (const h of histories) {
     const kinds = new Set((h.history.events ?? []).map((e) => eventName(e.eventType)));
     expect(kinds.has('EVENT_TYPE_ACTIVITY_TASK_COMPLETED')).toBe(true);
@@ -76,7 +76,7 @@ test('a deliberately incompatible change is caught; the same change behind patch
   expect(notices.length).toBeGreaterThan(0);
   for (const r of broken) {
     if (notices.includes(r.name)) expect(r.error).toBeInstanceOf(DeterminismViolationError);
-    else expect(r.error).toBeUndefined(); // proposals did not change
+    else expect(r.error).toBeUndefined(); // proposals and incidents did not change
   }
   const guarded = await replayAll(await bundle('patched-workflows.ts'));
   expect(guarded.filter((r) => r.error).map((r) => `${r.name}: ${r.error!.message}`)).toEqual([]);

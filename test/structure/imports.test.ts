@@ -1,6 +1,7 @@
 /**
  * Keeps the layering true: every import between the source folders points down the declared layer
- * order, folders on one layer do not import each other, and no files import each other in a cycle.
+ * order, folders on one layer do not import each other, no files import each other in a cycle, and
+ * the SQL stays in db/ (activities are adapters).
  * It reads the import graph with TypeScript's own pre-processor (type-only imports count too: a type
  * imported from above still couples a file to the layer it should not know).
  */
@@ -88,6 +89,13 @@ describe('import graph of the source folders', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('keeps SQL in db/: activities are adapters and write no rows themselves', () => {
+    const withSql = files
+      .filter((f) => folderOf(f) === 'activities')
+      .filter((f) => /\.query\s*(<[^>]*>)?\s*\(|\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|SELECT\s+[\s\S]{0,200}?\bFROM)\b/i.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    expect(withSql).toEqual([]);
   });
 
   it('has no cycles', () => {

@@ -1,7 +1,10 @@
 /**
- * Escalation up the leadership chain, through the API on a real Temporal server with a
- * second-scale policy: levels reached by timeout, vacancy and already-asked skips, every decision,
- * a role change between levels, and acceptance ending it.
+ * Escalation up the leadership chain through the whole stack (API, real worker and activities,
+ * database, the organisation read when a level is reached), with a second-scale policy: the API's
+ * answers to wrong people and bad decisions, what leaders see and are told, a role change between
+ * levels, a proposal started as its own workflow, search attributes. The chain's logic — levels
+ * by timeout, skips, the top asked again, supervision lapsing, extensions, acceptance ending it —
+ * is tested without the stack in notice-logic.test.ts.
  */
 import { loadOrgFile, importOrg } from '../../db/org';
 import { fastPolicy, SMALL_ORG, startStack, type Stack } from '../support/stack';
@@ -9,17 +12,15 @@ import { eventually } from '../support/wait';
 
 const OFFICE = 'p-chen-jing';
 const CS = { liaison: 'p-li-na', direct: 'p-liu-yang', first: 'p-zhang-wei', supervisor: 'p-zhou-wenbin' };
-const CYBER_LEADER = 'p-zhao-hongyu';
-const PARTY_SECRETARY = 'p-wang-jianguo';
 
 let s: Stack;
 beforeAll(async () => {
-  // Acknowledge within 1 s: a notice left alone goes overdue at once and escalates. Each leader
-  // has 3 s to decide, reminded 1 s before. Critical notices give leaders two minutes instead: the
-  // tests where people decide level after level use them, so that a loaded machine cannot let a
-  // level time out between two requests (a CI run lost level 3 that way).
+  // Acknowledge within 1 s: a notice left alone goes overdue at once and escalates. On a high
+  // notice each leader has 3 s to decide, reminded 1 s before (levels reached by timeout); on a
+  // medium one an hour, for the tests whose leaders decide through the API (a loaded machine must
+  // not let a level time out under them).
   const policy = fastPolicy({ ack: 'PT1S', rectify: 'PT1H', decide: 'PT3S', decideReminders: ['PT1S'], maxSupervise: 'PT1M' });
-  policy.severities.critical.escalation = { ...policy.severities.critical.escalation, decideWithin: 'PT2M', reminders: [] };
+  policy.severities.medium.escalation = { ...policy.severities.medium.escalation, decideWithin: 'PT1H', reminders: [] };
   s = await startStack({ policy });
 });
 afterAll(async () => {
@@ -66,56 +67,9 @@ function waitFor(noticeId: string, pred: (e: EscalationView) => boolean, what: s
 
 const atLevel = (level: number) => (e: EscalationView) => e.level === level && e.status === 'awaiting_decision' && !!e.assigneeId;
 
-test('without decisions every level is reached by timeout, then it stays with the party secretary', async () => {
-  const id = await issue();
-  const againAsked = (x: EscalationView) => x.state.steps.length === 6 && x.state.steps[5].outcome === 'pending';
-  const e = await waitFor(id, againAsked, 'the party secretary to be asked again', 60000);
-  // Never out of every clock (issue 12): the top of the chain is asked again, not ended.
-  expect(e.status).toBe('awaiting_decision');
-  expect(e.state.steps.map((x) => [x.level, x.assigneeId, x.outcome])).toEqual([
-    [1, CS.direct, 'timed_out'],
-    [2, CS.first, 'timed_out'],
-    [3, CS.supervisor, 'timed_out'],
-    [4, CYBER_LEADER, 'timed_out'],
-    [5, PARTY_SECRETARY, 'timed_out'],
-    [5, PARTY_SECRETARY, 'pending'],
-  ]);
-  const types = e.timeline.map((t) => t.type);
-  expect(types.filter((t) => t === 'escalated')).toHaveLength(6);
-  expect(types.filter((t) => t === 'escalation_timed_out')).toHaveLength(5);
-  expect(types.filter((t) => t === 'escalation_reminder').length).toBeGreaterThanOrEqual(5);
-  expect(e.timeline.filter((t) => t.type === 'escalated').at(-1)!.data.again).toBe(true);
-
-  // Each leader was asked in their inbox, in Chinese.
-  for (const leader of [CS.direct, CS.first, CS.supervisor, CYBER_LEADER, PARTY_SECRETARY]) {
-    const inbox = (await s.as(leader).get('/api/me/inbox?pageSize=100')).body.items as Array<{ kind: string; noticeId: string; subject: string }>;
-    const asked = inbox.find((m) => m.kind === 'decision_needed' && m.noticeId === id);
-    expect(asked?.subject).toContain('请您决定');
-  }
-  expect((await s.as(OFFICE).post(`/api/notices/${id}/withdraw`, { reason: '测试结束' })).status).toBe(200);
-});
-
-test('a vacant level and a person already asked are skipped, and the skips recorded', async () => {
-  // lib: no direct responsible person; its supervising leader is the party secretary.
-  const id = await issue('lib');
-  const e = await waitFor(id, (x) => x.state.steps.length === 6, 'the lib chain to be used up', 60000);
-  expect(e.state.steps.map((x) => [x.level, x.assigneeId, x.outcome])).toEqual([
-    [1, null, 'skipped_vacant'],
-    [2, 'p-ye-ting', 'timed_out'],
-    [3, PARTY_SECRETARY, 'timed_out'],
-    [4, CYBER_LEADER, 'timed_out'],
-    [5, PARTY_SECRETARY, 'skipped_already_asked'],
-    // The highest leader asked keeps it.
-    [4, CYBER_LEADER, 'pending'],
-  ]);
-  const first = e.timeline.find((t) => t.type === 'escalated')!;
-  expect(first.data.skipped).toEqual([{ level: 1, role: 'direct_responsible', assigneeId: null, outcome: 'skipped_vacant' }]);
-  expect((await s.as(OFFICE).post(`/api/notices/${id}/withdraw`, { reason: '测试结束' })).status).toBe(200);
-});
-
-test('escalate, supervise (which lapses), wrong people refused, then extend ends it', async () => {
-  const id = await issue('cs', { severity: 'critical' });
-  let e = await waitFor(id, atLevel(1), 'level 1');
+test('through the API: wrong people and bad decisions refused with their status, a leader sees what waits, escalate and supervise answer with the escalation, the unit is told', async () => {
+  const id = await issue('cs', { severity: 'medium' });
+  const e = await waitFor(id, atLevel(1), 'level 1');
 
   // Only the person at the level decides; the office sees but decides nothing.
   let res = await s.as(OFFICE).post(`/api/escalations/${e.id}/decision`, { decision: 'escalate' });
@@ -137,7 +91,8 @@ test('escalate, supervise (which lapses), wrong people refused, then extend ends
   expect(res.body.level).toBe(2);
   expect(res.body.assigneeId).toBe(CS.first);
 
-  // Supervision beyond what the policy allows is refused; within it, the level waits for the date.
+  // Supervision beyond what the policy allows is refused; within it, the level waits for the date
+  // (half a minute: a loaded machine must not make it pass before the API reads it).
   res = await s.as(CS.first).post(`/api/escalations/${e.id}/decision`, {
     decision: 'supervise',
     until: new Date(Date.now() + 3600000).toISOString(),
@@ -145,41 +100,14 @@ test('escalate, supervise (which lapses), wrong people refused, then extend ends
   expect(res.status).toBe(422);
   res = await s.as(CS.first).post(`/api/escalations/${e.id}/decision`, {
     decision: 'supervise',
-    until: new Date(Date.now() + 2000).toISOString(),
-    comment: '两秒内完成',
+    until: new Date(Date.now() + 30000).toISOString(),
+    comment: '半分钟内完成',
   });
   expect(res.status).toBe(200);
   expect(res.body.status).toBe('supervising');
   const unitInbox = (await s.as(CS.liaison).get('/api/me/inbox?pageSize=100')).body.items as Array<{ kind: string; noticeId: string }>;
   expect(unitInbox.some((m) => m.kind === 'escalation_decided' && m.noticeId === id)).toBe(true);
-
-  e = await waitFor(id, atLevel(3), 'the supervision to lapse to level 3');
-  expect(e.timeline.map((t) => t.type)).toContain('supervision_lapsed');
-  expect(e.assigneeId).toBe(CS.supervisor);
-
-  res = await s.as(CS.supervisor).post(`/api/escalations/${e.id}/decision`, { decision: 'extend', until: new Date(Date.now() + 86400000).toISOString() });
-  expect(res.status).toBe(422); // a reason is required
-  // A day is beyond what the policy lets a leader extend (maxExtend: the 1 h rectification window).
-  res = await s.as(CS.supervisor).post(`/api/escalations/${e.id}/decision`, {
-    decision: 'extend',
-    until: new Date(Date.now() + 86400000).toISOString(),
-    comment: '给予一天整改',
-  });
-  expect(res.status).toBe(422);
-  const until = new Date(Date.now() + 1800000).toISOString();
-  res = await s.as(CS.supervisor).post(`/api/escalations/${e.id}/decision`, { decision: 'extend', until, comment: '给予半小时签收' });
-  expect(res.status).toBe(200);
-  expect(res.body.status).toBe('ended');
-  expect(res.body.endReason).toBe('extended');
-  // The notice was overdue on acknowledgement: that deadline moves, and it is on time again.
-  const notice = (await s.as(OFFICE).get(`/api/notices/${id}`)).body;
-  expect(notice.overdue).toBeNull();
-  expect(notice.acknowledgeBy.at).toBe(until);
-  expect(notice.acknowledgeBy.explanation.zh).toContain('第3级领导决定延期');
-
-  // Deciding again on an ended escalation is refused.
-  res = await s.as(CS.supervisor).post(`/api/escalations/${e.id}/decision`, { decision: 'escalate' });
-  expect(res.status).toBe(409);
+  expect((await s.as(OFFICE).post(`/api/notices/${id}/withdraw`, { reason: '测试结束' })).status).toBe(200);
 });
 
 test('a role that changes hands between levels asks the new holder', async () => {
@@ -203,24 +131,8 @@ test('a role that changes hands between levels asks the new holder', async () =>
   }
 });
 
-test('accepting the rectification mid-escalation ends it at once', async () => {
-  const now = Date.now();
-  const id = await issue('ito', { acknowledgeBy: new Date(now + 1500).toISOString(), rectifyBy: new Date(now + 2500).toISOString() });
-  expect((await s.as('p-wu-lei').post(`/api/notices/${id}/acknowledge`)).status).toBe(200);
-  await waitFor(id, atLevel(1), 'rectify overdue to escalate');
-  const report = { summary: '已整改', measures: '补丁', evidence: [{ name: 'a.txt', contentBase64: Buffer.from('ok').toString('base64') }] };
-  expect((await s.as('p-wu-lei').post(`/api/notices/${id}/rectification`, report)).status).toBe(200);
-  const accepted = await s.as(OFFICE).post(`/api/notices/${id}/review`, { decision: 'accept', comment: '通过' });
-  expect(accepted.status).toBe(200);
-  // The API answered after the workflow recorded both the acceptance and the end of the escalation.
-  const e = (await escalationOf(id))!;
-  expect(e.status).toBe('ended');
-  expect(e.endReason).toBe('rectification_accepted');
-  expect(accepted.body.escalations[0].status).toBe('ended');
-});
-
 test('a university leader proposes accountability: the proposal workflow starts', async () => {
-  const id = await issue('cs', { severity: 'critical' });
+  const id = await issue('cs', { severity: 'medium' });
   let e = await waitFor(id, atLevel(1), 'level 1');
   await s.as(CS.direct).post(`/api/escalations/${e.id}/decision`, { decision: 'escalate' });
   e = await waitFor(id, atLevel(2), 'level 2');
@@ -245,6 +157,12 @@ test('a university leader proposes accountability: the proposal workflow starts'
   expect(proposal.status).toBe('draft');
   expect(proposal.origin).toMatchObject({ kind: 'escalation', noticeId: id, level: 3, leaderId: CS.supervisor });
   expect(proposal.noticeIds).toEqual([id]);
+
+  // Each leader asked was asked in their inbox, in Chinese.
+  for (const leader of [CS.direct, CS.first, CS.supervisor]) {
+    const inbox = (await s.as(leader).get('/api/me/inbox?pageSize=100')).body.items as Array<{ kind: string; noticeId: string; subject: string }>;
+    expect(inbox.find((m) => m.kind === 'decision_needed' && m.noticeId === id)?.subject).toContain('请您决定');
+  }
 });
 
 test('operators find escalated notices by search attribute', async () => {

@@ -1,0 +1,91 @@
+/**
+ * What the projections of every workflow type share — notices, accountability proposals and
+ * incidents alike: a state row read with its unit's name, a timeline of events (written once per
+ * sequence number, read with the actors' names), and the audit entry of each recorded event.
+ */
+import type { Queryable } from './client';
+import { appendAudit } from './audit';
+import { iso, jsonColumn } from './rows';
+
+export interface TimelineEntry {
+  seq: number;
+  type: string;
+  actorId: string | null;
+  actorName: string | null;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** An event as the workflows record it. */
+export interface RecordedEvent {
+  seq: number;
+  type: string;
+  actorId: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export interface Projection {
+  /** The audit trail's target type, the event's action prefix and the workflow id's prefix. */
+  kind: 'notice' | 'proposal' | 'incident';
+  rows: 'notices' | 'accountability_proposals' | 'incidents';
+  events: 'notice_events' | 'proposal_events' | 'incident_events';
+  /** The events' column naming the row. */
+  key: 'notice_id' | 'proposal_id' | 'incident_id';
+}
+
+export const NOTICES: Projection = { kind: 'notice', rows: 'notices', events: 'notice_events', key: 'notice_id' };
+export const PROPOSALS: Projection = { kind: 'proposal', rows: 'accountability_proposals', events: 'proposal_events', key: 'proposal_id' };
+export const INCIDENTS: Projection = { kind: 'incident', rows: 'incidents', events: 'incident_events', key: 'incident_id' };
+
+/** The state the workflow last recorded, with its unit's name; null when nothing is recorded. */
+export async function getStateRow<T>(db: Queryable, p: Projection, id: string): Promise<{ state: T; unitName: string } | null> {
+  const r = await db.query<{ state: unknown; unit_name: string }>(
+    `SELECT s.state, u.name AS unit_name FROM ${p.rows} s JOIN units u ON u.id = s.unit_id WHERE s.id = $1`,
+    [id],
+  );
+  const row = r.rows[0];
+  return row ? { state: jsonColumn<T>(row.state), unitName: row.unit_name } : null;
+}
+
+/** The timeline in order, with each actor's name (null for the system or a person no longer known). */
+export async function getTimelineOf(db: Queryable, p: Projection, id: string): Promise<TimelineEntry[]> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT e.seq, e.type, e.actor_id, p.name AS actor_name, e.at, e.data
+     FROM ${p.events} e LEFT JOIN people p ON p.id = e.actor_id
+     WHERE e.${p.key} = $1 ORDER BY e.seq`,
+    [id],
+  );
+  return r.rows.map((e) => ({
+    seq: e.seq as number,
+    type: e.type as string,
+    actorId: (e.actor_id as string | null) ?? null,
+    actorName: (e.actor_name as string | null) ?? null,
+    at: iso(e.at),
+    data: jsonColumn<Record<string, unknown>>(e.data),
+  }));
+}
+
+/** The event into the timeline; a retry writes nothing twice. */
+export async function appendEvent(q: Queryable, p: Projection, id: string, event: RecordedEvent): Promise<void> {
+  await q.query(
+    `INSERT INTO ${p.events} (${p.key}, seq, type, actor_id, at, data)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (${p.key}, seq) DO NOTHING`,
+    [id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
+  );
+}
+
+/**
+ * The event's audit entry. In the recording transaction and last in it (it takes the audit lock
+ * until commit); its key makes a retried activity append nothing.
+ */
+export async function auditEvent(q: Queryable, p: Projection, id: string, status: string, event: RecordedEvent): Promise<void> {
+  await appendAudit(q, {
+    actorId: event.actorId,
+    action: `${p.kind}.${event.type}`,
+    targetType: p.kind,
+    targetId: id,
+    idempotencyKey: `${p.kind}:${id}:${event.seq}`,
+    details: { seq: event.seq, eventAt: event.at, status, workflowId: `${p.kind}-${id}` },
+  });
+}
