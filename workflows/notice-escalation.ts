@@ -10,7 +10,7 @@
  * together (an accepted report ends it in the same step; a leader's extension moves the notice's
  * deadline), so one workflow keeps them consistent without signals that could race.
  */
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
 import type { NoticeActivities, NotifyRequest, ProposalActivities } from '../activities/types';
 import { dueBecause, explicitDeadline } from '../domain/explicit-deadline';
 import {
@@ -35,6 +35,9 @@ import { nowIso, RECORD_ACTIVITY_OPTIONS } from './common';
 import type { NoticeRecorder } from './notice-recorder';
 import { proposalWorkflow } from './proposal';
 import { proposalWorkflowId } from './proposal-definitions';
+
+/** Patch id: an overdue starts an escalation only if the notice is still overdue on that deadline. */
+const ESCALATE_ONLY_WHILE_OVERDUE = 'escalate-only-while-overdue';
 
 const acts = proxyActivities<Pick<NoticeActivities, 'planEscalation'> & Pick<ProposalActivities, 'prepareProposal'>>(RECORD_ACTIVITY_OPTIONS);
 
@@ -75,6 +78,10 @@ export function noticeEscalation(rec: NoticeRecorder, { v12, proposalTiming }: E
 
   async function onOverdue(kind: TimerEvent['deadline']): Promise<void> {
     if (activeEscalation(state)) return;
+    // The overdue was recorded and sent first: an acknowledgement, an extension or a withdrawal may
+    // have come meanwhile. Started now, the escalation would chase a notice that is on time again,
+    // and nothing would end it. (Histories from before this check replay as they ran.)
+    if ((state.overdue !== kind || state.status === 'closed' || state.status === 'withdrawn') && patched(ESCALATE_ONLY_WHILE_OVERDUE)) return;
     const e = startEscalation(state, kind, nowIso());
     await escalateFrom(e, 1);
   }

@@ -90,6 +90,8 @@ export class NoticeStubs {
   readonly messages: NotifyRequest[] = [];
   readonly proposals: Array<{ id: string; event: ProposalEvent }> = [];
   private waiters: Waiter[] = [];
+  /** Holds a message's activity until the promise it returns settles (a race a test sets up). */
+  hold?: (req: NotifyRequest) => Promise<void> | undefined;
   private proposalCount = 0;
   private readonly calendar = createPrcCalendar();
 
@@ -154,8 +156,12 @@ export class NoticeStubs {
       return Promise.resolve({ recipients: 1 });
     },
     notify: (req) => {
-      this.messages.push(req);
-      return Promise.resolve({ recipients: 1 });
+      const held = this.hold?.(req);
+      const send = () => {
+        this.messages.push(req);
+        return { recipients: 1 };
+      };
+      return held ? held.then(send) : Promise.resolve(send());
     },
     planEscalation: ({ unitId, fromLevel, decideWithin, workingDays }) => {
       const chain = this.chains[unitId] ?? {};

@@ -142,6 +142,35 @@ test('a reminder before the deadline, then overdue, which escalates; acknowledgi
   expect(stubs.steps.filter((s) => s.noticeId === id).map((s) => s.event.seq)).toEqual(Array.from({ length: end.version }, (_x, i) => i + 1));
 });
 
+test('an acknowledgement that comes while the overdue is being sent starts no escalation', async () => {
+  const { id, handle } = await issue(fastPolicy({ ack: 'PT2S', rectify: 'PT1H', decide: 'PT1H' }));
+  // The overdue's message is held until the liaison has acknowledged.
+  let entered!: () => void;
+  const sending = new Promise<void>((resolve) => (entered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  stubs.hold = (req) => {
+    if (req.noticeId !== id || req.kind !== 'overdue') return undefined;
+    entered();
+    return released;
+  };
+  try {
+    await sending;
+    expect(stubs.types(id)).toEqual(['issued', 'overdue:acknowledge']);
+    const acked = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: LIAISON }] });
+    expect(acked.overdue).toBeNull();
+    release();
+    // Before the check, the escalation started here anyway: on a notice on time again, which
+    // nothing would end. The office withdraws; the workflow's end shows what it started.
+    const end = await withdrawn(handle);
+    expect(end.escalations).toEqual([]);
+    expect(stubs.types(id)).toEqual(['issued', 'overdue:acknowledge', 'acknowledged', 'withdrawn']);
+  } finally {
+    stubs.hold = undefined;
+    release();
+  }
+});
+
 test('a report under review stops the clock; a send-back with a new deadline restarts it', async () => {
   // Both deadlines in 3 s (a rectification deadline set by the office caps the acknowledgement's).
   const { id, handle } = await issue(fastPolicy({ ack: 'PT1H', rectify: 'PT1H' }), { rectifyBy: at(3000) });
