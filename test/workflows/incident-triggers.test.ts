@@ -21,12 +21,14 @@ function policy(): Policy {
     incidents: {
       reportWithin: { general: W, larger: W, major: W, especially_major: W },
       reportReminders: ['PT1S'],
-      outageAlertAfter: 'PT4S',
+      // Ten seconds: the restored-in-time case records restoration and its confirmation through
+      // the API before the alert's wall-clock timer; 4 s was too little on a loaded CI machine.
+      outageAlertAfter: 'PT10S',
       notifyChainUpTo: { general: 1, larger: 2, major: 3, especially_major: 5 },
     },
     triggers: {
       ...base.triggers,
-      outage_threshold: { enabled: true, threshold: 'PT4S' },
+      outage_threshold: { enabled: true, threshold: 'PT10S' },
       mining_repeat: { enabled: true, window: 'P365D', minEarlier: 1 },
     },
   };
@@ -134,16 +136,17 @@ describe('7(1) defacement reported late or never', () => {
 });
 
 describe('7(2) an important system down at least the threshold, impact serious', () => {
-  test('restored one second before the threshold: no alert, no draft even when marked serious', async () => {
-    const start = Date.now() - 3000;
-    const i = await record(LIAISON, { title: '门户中断（3秒）', type: 'outage', systemIds: [important], outageStartedAt: new Date(start).toISOString(), startedAt: new Date(start).toISOString() });
+  test('restored before the threshold: no alert, no draft even when marked serious', async () => {
+    // (The boundary itself, restored one second before the threshold, is the domain test's.)
+    const start = Date.now() - 2000;
+    const i = await record(LIAISON, { title: '门户中断（2秒）', type: 'outage', systemIds: [important], outageStartedAt: new Date(start).toISOString(), startedAt: new Date(start).toISOString() });
     expect(i.status).toBe('open');
-    const restored = await call(s, 'POST', `/api/incidents/${i.id}/restoration`, { as: LIAISON, body: { restoredAt: new Date(start + 3000).toISOString(), summary: '已切换备用服务器' } });
+    const restored = await call(s, 'POST', `/api/incidents/${i.id}/restoration`, { as: LIAISON, body: { restoredAt: new Date(start + 2000).toISOString(), summary: '已切换备用服务器' } });
     expect(restored.status).toBe(200);
     expect((await call(s, 'POST', `/api/incidents/${i.id}/restoration/confirm`, { as: OFFICE, body: { decision: 'confirm' } })).status).toBe(200);
     const marked = await call(s, 'POST', `/api/incidents/${i.id}/serious-impact`, { as: OFFICE, body: { reason: '全校门户无法访问' } });
     expect(marked.status).toBe(200);
-    expect(marked.body.clocksNow.outage.durationMs).toBe(3000);
+    expect(marked.body.clocksNow.outage.durationMs).toBe(2000);
     // A restored system has no outage timer left: neither the alert nor the threshold can fire.
     const again = await call(s, 'GET', `/api/incidents/${i.id}`, { as: OFFICE });
     expect(again.body.outageAlerted).toBe(false);
@@ -160,7 +163,7 @@ describe('7(2) an important system down at least the threshold, impact serious',
     await eventRecorded(i.id, 'outage_alert');
     const d = await draftFor(i.id, 'outage_threshold');
     expect(d.trigger).toBe('outage_6h');
-    expect((d.origin.facts as { downMs: number }).downMs).toBeGreaterThanOrEqual(4000);
+    expect((d.origin.facts as { downMs: number }).downMs).toBeGreaterThanOrEqual(10000);
     expect(d.facts).toContain('学院门户网站');
     const alerts = await s.db.query<{ person_id: string }>(`SELECT person_id FROM notification_outbox WHERE kind = 'incident_outage_alert' AND ref_id = $1`, [i.id]);
     expect(alerts.rows.map((r) => r.person_id)).toEqual(expect.arrayContaining([OFFICE, LIAISON]));
