@@ -185,6 +185,7 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     evidenceMaxBytes: env.EVIDENCE_MAX_BYTES,
     idPrefix: env.ID_PREFIX,
     updateTimeoutMs: env.UPDATE_TIMEOUT_MS,
+    listCountCap: env.LIST_COUNT_CAP,
     limits: {
       perPersonPerMinute: env.RATE_LIMIT_PER_MINUTE,
       authFailuresPer15Min: env.AUTH_FAILURES_PER_15_MIN,

@@ -27,6 +27,8 @@ export const envSchema = z.object({
   CALENDAR_FILE: z.string().min(1).optional(),
   /** Optional prefix of notice and proposal numbers, e.g. HEU → HEU-2026-0001. */
   ID_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 capital letters or digits, starting with a letter').optional(),
+  /** How far the notice list's `total` counts; beyond it the answer says "at least" (10,000+). */
+  LIST_COUNT_CAP: z.coerce.number().int().min(1).max(10_000_000).default(10000),
   /** How long an action waits for the workflow to accept and record it before answering 503. */
   UPDATE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
   /** Accept tokens from the embedded issuer (`npm run token`); switch off in production. */
