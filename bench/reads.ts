@@ -1,10 +1,13 @@
 /**
- * `npm run bench:reads -- [--notices 100000] [--events 10] [--runs 200]`: reads at scale. Fills a
- * fresh database (PGlite in memory, or a schema of DATABASE_URL) with the demo organisation and
+ * `npm run bench:reads -- [--notices 100000] [--events 10] [--runs 200] [--keep] [--schema bench_…]`:
+ * reads at scale. Fills a fresh database (PGlite in memory, or a schema of DATABASE_URL; `--keep`
+ * keeps the schema, `--schema` reuses a kept one) with the demo organisation and
  * N notices with `--events` timeline events each, generated directly in SQL (generate_series;
  * units, severities, statuses and overdue spread evenly, issue times over a year; every row as
  * the projection holds it, state JSON of a realistic size), then times what the API runs for
- *   - the office's list (all units), and filtered by unit, by status, by overdue (first page, 20);
+ *   - the office's list (all units) with its `total` counted exactly (as before LIST_COUNT_CAP) and
+ *     counted up to the cap (10,000, as the API does now), in the same run; and filtered by unit,
+ *     by status, by overdue (first page, 20);
  *   - a unit's list as its liaison sees it (unitIds = [the unit]);
  *   - a notice's detail (its row + its timeline);
  * p50/p95/p99 over --runs each, after a warm-up, and prints each query's plan (EXPLAIN ANALYZE).
@@ -15,63 +18,31 @@ import path from 'node:path';
 import { openDb, type Db } from '../db/client';
 import { migrate } from '../db/migrate';
 import { importOrg, loadOrgFile } from '../db/org';
-import { getNotice, getTimeline, listNotices, type NoticeFilter } from '../db/notices';
+import { DEFAULT_LIST_COUNT_CAP, getNotice, getTimeline, listNotices, type NoticeFilter } from '../db/notices';
+import { generateNotices } from './generate';
 import { header, num, parseFlags, summary } from './lib';
 
-async function openBenchDb(): Promise<{ db: Db; label: string; drop(): Promise<void> }> {
+/**
+ * PostgreSQL: a fresh schema, dropped at the end — or with `--schema <name>` one kept by an
+ * earlier `--keep` run (generating 100,000 notices takes minutes to tens of minutes here).
+ */
+async function openBenchDb(reuse: string | undefined, keep: boolean): Promise<{ db: Db; label: string; fresh: boolean; drop(): Promise<void> }> {
   if (process.env.DATABASE_URL) {
-    const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
+    if (reuse !== undefined && !/^bench_[0-9a-f]{8}$/.test(reuse)) throw new Error(`--schema: a schema this benchmark kept (bench_xxxxxxxx), not ${reuse}`);
+    const schema = reuse ?? `bench_${crypto.randomBytes(4).toString('hex')}`;
     const db = await openDb({ databaseUrl: process.env.DATABASE_URL, schema });
     await migrate(db);
-    return { db, label: `PostgreSQL, schema ${schema}`, drop: async () => void (await db.query(`DROP SCHEMA ${schema} CASCADE`)) };
+    const fresh = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notices')).rows[0].n === 0;
+    return {
+      db,
+      label: `PostgreSQL, schema ${schema}${reuse ? ' (kept from an earlier run)' : ''}${keep ? ' (kept: --schema ' + schema + ' reuses it)' : ''}`,
+      fresh,
+      drop: async () => void (keep ? undefined : await db.query(`DROP SCHEMA ${schema} CASCADE`)),
+    };
   }
   const db = await openDb({});
   await migrate(db);
-  return { db, label: 'PGlite in memory', drop: () => Promise.resolve() };
-}
-
-async function generate(db: Db, n: number, events: number): Promise<void> {
-  const units = (await db.query<{ id: string }>('SELECT id FROM units ORDER BY id')).rows.map((r) => r.id);
-  const pad = 'x'.repeat(600);
-  // Statuses as a running system has them: most closed, some open, a few overdue.
-  await db.query(
-    `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
-       acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
-     SELECT 'B-' || lpad(g::text, 7, '0'), 'notice-B-' || lpad(g::text, 7, '0'),
-            ($1::text[])[1 + g % array_length($1::text[], 1)],
-            '门户网站漏洞整改 ' || g,
-            (ARRAY['vulnerability','outage','content','other'])[1 + g % 4],
-            (ARRAY['critical','high','medium','low'])[1 + (g / 7) % 4],
-            st.status,
-            CASE WHEN st.status IN ('issued','rectifying') AND g % 3 = 0 THEN (CASE WHEN st.status = 'issued' THEN 'acknowledge' ELSE 'rectify' END) END,
-            t.issued + interval '1 day', t.issued + interval '7 days', 'p-chen-jing', t.issued,
-            CASE WHEN st.status IN ('closed','withdrawn') THEN t.issued + interval '6 days' END,
-            $3::int,
-            jsonb_build_object('id', 'B-' || g, 'title', '门户网站漏洞整改 ' || g, 'description', $2::text,
-              'status', st.status, 'rectifications', '[]'::jsonb, 'extensions', '[]'::jsonb, 'escalations', '[]'::jsonb,
-              'remindersSent', '[]'::jsonb, 'assets', jsonb_build_array('https://news.example.edu.cn/news.php')),
-            t.issued + interval '6 days'
-     FROM generate_series(1, $4::int) g
-     CROSS JOIN LATERAL (SELECT timestamptz '2025-12-01 00:00+08' + (g::float8 / $4::int) * interval '365 days' AS issued) t
-     CROSS JOIN LATERAL (SELECT (ARRAY['closed','closed','closed','closed','closed','closed','rectifying','under_review','issued','withdrawn'])[1 + g % 10] AS status) st`,
-    [units, pad, events, n],
-  );
-  const types = ['issued', 'acknowledged', 'reminder_sent', 'rectification_submitted', 'review_rejected', 'rectification_submitted', 'review_accepted', 'reminder_sent', 'overdue', 'escalated'];
-  // In slices, so PGlite's single WASM heap is not asked for 1,000,000 rows at once.
-  const slice = 20000;
-  for (let from = 1; from <= n; from += slice) {
-    await db.query(
-      `INSERT INTO notice_events (notice_id, seq, type, actor_id, at, data)
-       SELECT n.id, s, ($1::text[])[1 + (s - 1) % array_length($1::text[], 1)], CASE WHEN s % 2 = 0 THEN 'p-li-na' ELSE 'p-chen-jing' END,
-              n.issued_at + s * interval '1 hour', jsonb_build_object('deadline', 'rectify', 'due', n.rectify_by)
-       FROM notices n CROSS JOIN generate_series(1, $2::int) s
-       WHERE n.id BETWEEN 'B-' || lpad($3::text, 7, '0') AND 'B-' || lpad($4::text, 7, '0')`,
-      [types, events, from, Math.min(n, from + slice - 1)],
-    );
-  }
-  // As autovacuum would leave it: statistics and the visibility map (index-only counts).
-  await db.query('VACUUM ANALYZE notices');
-  await db.query('VACUUM ANALYZE notice_events');
+  return { db, label: 'PGlite in memory', fresh: true, drop: () => Promise.resolve() };
 }
 
 /**
@@ -81,17 +52,38 @@ async function generate(db: Db, n: number, events: number): Promise<void> {
  */
 async function time(runs: number, fn: (i: number) => Promise<unknown>): Promise<{ wall: number[]; cpu: number[] }> {
   for (let i = 0; i < Math.min(20, runs); i++) await fn(i); // warm-up
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const c = process.cpuUsage();
-    await fn(i);
-    const d = process.cpuUsage(c);
-    wall.push(performance.now() - t);
-    cpu.push((d.user + d.system) / 1000);
+  const r = { wall: [] as number[], cpu: [] as number[] };
+  for (let i = 0; i < runs; i++) await timeOnce(r, () => fn(i));
+  return r;
+}
+
+async function timeOnce(into: { wall: number[]; cpu: number[] }, fn: () => Promise<unknown>): Promise<void> {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  await fn();
+  const d = process.cpuUsage(c);
+  into.wall.push(performance.now() - t);
+  into.cpu.push((d.user + d.system) / 1000);
+}
+
+/** Two ways of one query timed alternately, run by run, so a change in the machine's load falls on both alike. */
+async function timeAlternately(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[{ wall: number[]; cpu: number[] }, { wall: number[]; cpu: number[] }]> {
+  for (let i = 0; i < Math.min(20, runs); i++) {
+    await a(); // warm-up
+    await b();
   }
-  return { wall, cpu };
+  const ra = { wall: [] as number[], cpu: [] as number[] };
+  const rb = { wall: [] as number[], cpu: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      await timeOnce(ra, a);
+      await timeOnce(rb, b);
+    } else {
+      await timeOnce(rb, b);
+      await timeOnce(ra, a);
+    }
+  }
+  return [ra, rb];
 }
 
 const report = (r: { wall: number[]; cpu: number[] }) => {
@@ -105,23 +97,33 @@ async function plan(db: Db, sql: string, params: unknown[]): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), ['notices', 'events', 'runs', 'plans']);
+  const flags = parseFlags(process.argv.slice(2), ['notices', 'events', 'runs', 'plans', 'keep', 'schema']);
   const n = num(flags, 'notices', 100000);
   const events = num(flags, 'events', 10);
   const runs = num(flags, 'runs', 200);
-  const bench = await openBenchDb();
+  const bench = await openBenchDb(flags.schema as string | undefined, !!flags.keep);
   const { db, label } = bench;
   header(`reads at scale: ${n} notices, ${n * events} timeline events`, undefined, [`store:    ${label}`]);
   try {
-    await importOrg(db, loadOrgFile(path.join(__dirname, '..', 'config', 'demo-org.yaml')), { source: 'bench' });
     const t = Date.now();
-    await generate(db, n, events);
+    if (bench.fresh) {
+      await importOrg(db, loadOrgFile(path.join(__dirname, '..', 'config', 'demo-org.yaml')), { source: 'bench' });
+      await generateNotices(db, n, events);
+    }
     const counts = (await db.query<{ n: number; e: number }>('SELECT (SELECT count(*)::int FROM notices) AS n, (SELECT count(*)::int FROM notice_events) AS e')).rows[0];
-    console.log(`generated ${counts.n} notices and ${counts.e} events in ${((Date.now() - t) / 1000).toFixed(1)} s (SQL generate_series, then ANALYZE)`);
+    console.log(
+      bench.fresh
+        ? `generated ${counts.n} notices and ${counts.e} events in ${((Date.now() - t) / 1000).toFixed(1)} s (SQL generate_series, then ANALYZE)`
+        : `reusing ${counts.n} notices and ${counts.e} events generated earlier`,
+    );
     const unit = (await db.query<{ id: string }>("SELECT id FROM units WHERE id = 'cs'")).rows[0].id;
     const page = { page: 1, pageSize: 20 };
+    // Before and after the count cap, alternately in the same run.
+    const all: NoticeFilter = { unitIds: null, ...page };
+    const [exact, capped] = await timeAlternately(runs, () => listNotices(db, all, { countCap: null }), () => listNotices(db, all));
+    console.log(`list   ${'office, all units, exact total'.padEnd(34)} ${report(exact)}`);
+    console.log(`list   ${`office, all units, total ≤ ${DEFAULT_LIST_COUNT_CAP}`.padEnd(34)} ${report(capped)}`);
     const cases: Array<[string, NoticeFilter]> = [
-      ['office, all units', { unitIds: null, ...page }],
       ['office, unit = cs', { unitIds: null, unitId: unit, ...page }],
       ['office, status = rectifying', { unitIds: null, status: 'rectifying', ...page }],
       ['office, overdue', { unitIds: null, overdue: true, ...page }],
@@ -136,7 +138,8 @@ async function main(): Promise<void> {
       const listSql = (w: string) => `SELECT n.id, n.unit_id, u.name, n.title, n.status FROM notices n JOIN units u ON u.id = n.unit_id ${w} ORDER BY n.issued_at DESC, n.id DESC LIMIT 20`;
       for (const [what, sql, params] of [
         ['list, all units', listSql(''), []],
-        ['count, all units', 'SELECT count(*)::int FROM notices n', []],
+        ['count, all units (exact)', 'SELECT count(*)::int FROM notices n', []],
+        [`count, all units (up to ${DEFAULT_LIST_COUNT_CAP})`, `SELECT count(*)::int FROM (SELECT 1 FROM notices n LIMIT ${DEFAULT_LIST_COUNT_CAP + 1}) capped`, []],
         ['list, overdue', listSql('WHERE n.overdue IS NOT NULL'), []],
         ['count, overdue', 'SELECT count(*)::int FROM notices n WHERE n.overdue IS NOT NULL', []],
         ['list, unit', listSql('WHERE n.unit_id = ANY($1::text[])'), [[unit]]],

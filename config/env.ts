@@ -104,6 +104,13 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  // Worker tuning (README "Benchmarks", worker memory): unset = the Temporal SDK's defaults.
+  /** Workflows kept in the worker's cache (sticky); the SDK's default follows the heap limit (≈ 2,300 at 4 GB). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /** Workflow tasks run at once (SDK default 40; at most the cache size). */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  /** Activities run at once (SDK default 100). */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   /** A pre-built workflow bundle (JS file from bundleWorkflowCode); unset = bundled at worker start. */
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** How long a stopping process waits for requests in flight and activities before it cuts them. */

@@ -140,6 +140,11 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; log: 
   });
 }
 
+/** The binaries in the cache, or undefined (never builds: for benchmarks that must not start a build). */
+export function findServerBinaries(): ServerBinaries | undefined {
+  return cached();
+}
+
 /** Finds the binaries in the cache or builds them with Go (asynchronous, with progress lines). */
 export async function resolveServerBinaries(log: Log = defaultLog): Promise<ServerBinaries> {
   const found = cached();
