@@ -177,8 +177,9 @@ async function pgliteShare(n: number): Promise<void> {
   const d = (a: string, b: string) => {
     const x = at[a];
     const y = at[b];
-    const rest = (r: MemoryReport) => (r.status.RssAnon ?? r.rss) - r.main.heapTotal - r.main.external;
-    return `RSS ${mb(y.rss - x.rss)}: external ${mb(y.main.external - x.main.external)} (WebAssembly memory is counted here), JS heap ${mb(y.main.heapTotal - x.main.heapTotal)}, other anonymous ${mb(rest(y) - rest(x))} (compiled WebAssembly code, malloc)`;
+    // `external` counts a WebAssembly memory at its current size whether resident or not, so
+    // only RSS says what the step cost.
+    return `RSS ${y.rss >= x.rss ? '+' : ''}${mb(y.rss - x.rss)} (anonymous ${mb((y.status.RssAnon ?? 0) - (x.status.RssAnon ?? 0))}), JS heap ${mb(y.main.heapUsed - x.main.heapUsed)}`;
   };
   console.log(`\nPGlite's share (a process of its own, PGlite on files as npm start opens it):`);
   console.log(`  the process before opening: ${breakdown(at.started)}`);
