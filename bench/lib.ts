@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { openDb, type Db } from '../db/client';
+import { migrate } from '../db/migrate';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { findTemporalCli, freePort, startDevServer, type DevServer, type DevServerOptions } from '../scripts/temporal-cli';
 import { dropDatabases, findServerBinaries, settingsFromEnv, setupSchemas, startPgServer, stopPgServer } from '../scripts/temporal-pg';
@@ -298,4 +300,67 @@ export async function issueNotice(url: string, token: string, body: Record<strin
     if (res.status === 201 || res.status === 200) return { id: (res.body as { id: string }).id, retries };
     if (res.status !== 503 || retries >= 5) throw new Error(`issue: ${res.status} ${JSON.stringify(res.body)}`);
   }
+}
+
+/** A fresh, migrated database for a benchmark: a schema of DATABASE_URL, or PGlite in memory. */
+export async function openBenchDb(): Promise<{ db: Db; label: string; drop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) {
+    const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
+    const db = await openDb({ databaseUrl: process.env.DATABASE_URL, schema });
+    await migrate(db);
+    return { db, label: `PostgreSQL, schema ${schema}`, drop: async () => void (await db.query(`DROP SCHEMA ${schema} CASCADE`)) };
+  }
+  const db = await openDb({});
+  await migrate(db);
+  return { db, label: 'PGlite in memory', drop: () => Promise.resolve() };
+}
+
+/**
+ * Notices B-0000001 … B-<n> (from `first`, so that a benchmark can add to what it made before)
+ * written straight into the projection with `events` timeline events each, in SQL (generate_series;
+ * units, severities, statuses and overdue spread evenly, issue times over a year; every row as
+ * the projection holds it, state JSON of a realistic size).
+ */
+export async function generateNotices(db: Db, n: number, events: number, first = 1): Promise<void> {
+  const units = (await db.query<{ id: string }>('SELECT id FROM units ORDER BY id')).rows.map((r) => r.id);
+  const pad = 'x'.repeat(600);
+  // Statuses as a running system has them: most closed, some open, a few overdue.
+  await db.query(
+    `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
+       acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
+     SELECT 'B-' || lpad(g::text, 7, '0'), 'notice-B-' || lpad(g::text, 7, '0'),
+            ($1::text[])[1 + g % array_length($1::text[], 1)],
+            '门户网站漏洞整改 ' || g,
+            (ARRAY['vulnerability','outage','content','other'])[1 + g % 4],
+            (ARRAY['critical','high','medium','low'])[1 + (g / 7) % 4],
+            st.status,
+            CASE WHEN st.status IN ('issued','rectifying') AND g % 3 = 0 THEN (CASE WHEN st.status = 'issued' THEN 'acknowledge' ELSE 'rectify' END) END,
+            t.issued + interval '1 day', t.issued + interval '7 days', 'p-chen-jing', t.issued,
+            CASE WHEN st.status IN ('closed','withdrawn') THEN t.issued + interval '6 days' END,
+            $3::int,
+            jsonb_build_object('id', 'B-' || g, 'title', '门户网站漏洞整改 ' || g, 'description', $2::text,
+              'status', st.status, 'rectifications', '[]'::jsonb, 'extensions', '[]'::jsonb, 'escalations', '[]'::jsonb,
+              'remindersSent', '[]'::jsonb, 'assets', jsonb_build_array('https://news.example.edu.cn/news.php')),
+            t.issued + interval '6 days'
+     FROM generate_series($5::int, $4::int) g
+     CROSS JOIN LATERAL (SELECT timestamptz '2025-12-01 00:00+08' + (g::float8 / $4::int) * interval '365 days' AS issued) t
+     CROSS JOIN LATERAL (SELECT (ARRAY['closed','closed','closed','closed','closed','closed','rectifying','under_review','issued','withdrawn'])[1 + g % 10] AS status) st`,
+    [units, pad, events, n, first],
+  );
+  const types = ['issued', 'acknowledged', 'reminder_sent', 'rectification_submitted', 'review_rejected', 'rectification_submitted', 'review_accepted', 'reminder_sent', 'overdue', 'escalated'];
+  // In slices, so PGlite's single WASM heap is not asked for 1,000,000 rows at once.
+  const slice = 20000;
+  for (let from = first; from <= n; from += slice) {
+    await db.query(
+      `INSERT INTO notice_events (notice_id, seq, type, actor_id, at, data)
+       SELECT n.id, s, ($1::text[])[1 + (s - 1) % array_length($1::text[], 1)], CASE WHEN s % 2 = 0 THEN 'p-li-na' ELSE 'p-chen-jing' END,
+              n.issued_at + s * interval '1 hour', jsonb_build_object('deadline', 'rectify', 'due', n.rectify_by)
+       FROM notices n CROSS JOIN generate_series(1, $2::int) s
+       WHERE n.id BETWEEN 'B-' || lpad($3::text, 7, '0') AND 'B-' || lpad($4::text, 7, '0')`,
+      [types, events, from, Math.min(n, from + slice - 1)],
+    );
+  }
+  // As autovacuum would leave it: statistics and the visibility map (index-only counts).
+  await db.query('VACUUM ANALYZE notices');
+  await db.query('VACUUM ANALYZE notice_events');
 }

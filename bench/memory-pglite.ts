@@ -2,7 +2,7 @@
  * PGlite's share of a process's memory, for the memory benchmark (run as a child with
  * bench/memory-probe.ts preloaded): opens the embedded database as `npm start` does (files under a
  * directory), migrates it, loads the demo organisation, then adds `PGLITE_NOTICES` notices with
- * ten timeline events each (bench/generate.ts), and asks its parent to measure after each step.
+ * ten timeline events each (bench/lib.ts generateNotices), and asks its parent to measure after each step.
  * The parent reads the differences; the process holds nothing else (no worker, no API).
  */
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { openDb } from '../db/client';
 import { migrate } from '../db/migrate';
 import { importOrg, loadOrgFile } from '../db/org';
-import { generateNotices } from './generate';
+import { generateNotices } from './lib';
 
 /** Tells the parent a step is done and waits until it has measured. */
 function step(name: string): Promise<void> {

@@ -1,49 +1,22 @@
 /**
- * `npm run bench:reads -- [--notices 100000] [--events 10] [--runs 200] [--keep] [--schema bench_…]`:
- * reads at scale. Fills a fresh database (PGlite in memory, or a schema of DATABASE_URL; `--keep`
- * keeps the schema, `--schema` reuses a kept one) with the demo organisation and
+ * `npm run bench:reads -- [--notices 100000] [--events 10] [--runs 200]`: reads at scale. Fills a
+ * fresh database (PGlite in memory, or a schema of DATABASE_URL) with the demo organisation and
  * N notices with `--events` timeline events each, generated directly in SQL (generate_series;
  * units, severities, statuses and overdue spread evenly, issue times over a year; every row as
  * the projection holds it, state JSON of a realistic size), then times what the API runs for
  *   - the office's list (all units) with its `total` counted exactly (as before LIST_COUNT_CAP) and
- *     counted up to the cap (10,000, as the API does now), in the same run; and filtered by unit,
- *     by status, by overdue (first page, 20);
+ *     counted up to the cap (10,000, as the API does now), timed alternately in the same run; and
+ *     filtered by unit, by status, by overdue (first page, 20);
  *   - a unit's list as its liaison sees it (unitIds = [the unit]);
  *   - a notice's detail (its row + its timeline);
  * p50/p95/p99 over --runs each, after a warm-up, and prints each query's plan (EXPLAIN ANALYZE).
  * The HTTP layer is not included (the action benchmark measures that).
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
-import { openDb, type Db } from '../db/client';
-import { migrate } from '../db/migrate';
+import type { Db } from '../db/client';
 import { importOrg, loadOrgFile } from '../db/org';
 import { DEFAULT_LIST_COUNT_CAP, getNotice, getTimeline, listNotices, type NoticeFilter } from '../db/notices';
-import { generateNotices } from './generate';
-import { header, num, parseFlags, summary } from './lib';
-
-/**
- * PostgreSQL: a fresh schema, dropped at the end — or with `--schema <name>` one kept by an
- * earlier `--keep` run (generating 100,000 notices takes minutes to tens of minutes here).
- */
-async function openBenchDb(reuse: string | undefined, keep: boolean): Promise<{ db: Db; label: string; fresh: boolean; drop(): Promise<void> }> {
-  if (process.env.DATABASE_URL) {
-    if (reuse !== undefined && !/^bench_[0-9a-f]{8}$/.test(reuse)) throw new Error(`--schema: a schema this benchmark kept (bench_xxxxxxxx), not ${reuse}`);
-    const schema = reuse ?? `bench_${crypto.randomBytes(4).toString('hex')}`;
-    const db = await openDb({ databaseUrl: process.env.DATABASE_URL, schema });
-    await migrate(db);
-    const fresh = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notices')).rows[0].n === 0;
-    return {
-      db,
-      label: `PostgreSQL, schema ${schema}${reuse ? ' (kept from an earlier run)' : ''}${keep ? ' (kept: --schema ' + schema + ' reuses it)' : ''}`,
-      fresh,
-      drop: async () => void (keep ? undefined : await db.query(`DROP SCHEMA ${schema} CASCADE`)),
-    };
-  }
-  const db = await openDb({});
-  await migrate(db);
-  return { db, label: 'PGlite in memory', fresh: true, drop: () => Promise.resolve() };
-}
+import { generateNotices, header, num, openBenchDb, parseFlags, summary } from './lib';
 
 /**
  * Wall time per run, and this process's CPU time per run: on a loaded machine the wall time is
@@ -97,25 +70,19 @@ async function plan(db: Db, sql: string, params: unknown[]): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), ['notices', 'events', 'runs', 'plans', 'keep', 'schema']);
+  const flags = parseFlags(process.argv.slice(2), ['notices', 'events', 'runs', 'plans']);
   const n = num(flags, 'notices', 100000);
   const events = num(flags, 'events', 10);
   const runs = num(flags, 'runs', 200);
-  const bench = await openBenchDb(flags.schema as string | undefined, !!flags.keep);
+  const bench = await openBenchDb();
   const { db, label } = bench;
   header(`reads at scale: ${n} notices, ${n * events} timeline events`, undefined, [`store:    ${label}`]);
   try {
+    await importOrg(db, loadOrgFile(path.join(__dirname, '..', 'config', 'demo-org.yaml')), { source: 'bench' });
     const t = Date.now();
-    if (bench.fresh) {
-      await importOrg(db, loadOrgFile(path.join(__dirname, '..', 'config', 'demo-org.yaml')), { source: 'bench' });
-      await generateNotices(db, n, events);
-    }
+    await generateNotices(db, n, events);
     const counts = (await db.query<{ n: number; e: number }>('SELECT (SELECT count(*)::int FROM notices) AS n, (SELECT count(*)::int FROM notice_events) AS e')).rows[0];
-    console.log(
-      bench.fresh
-        ? `generated ${counts.n} notices and ${counts.e} events in ${((Date.now() - t) / 1000).toFixed(1)} s (SQL generate_series, then ANALYZE)`
-        : `reusing ${counts.n} notices and ${counts.e} events generated earlier`,
-    );
+    console.log(`generated ${counts.n} notices and ${counts.e} events in ${((Date.now() - t) / 1000).toFixed(1)} s (SQL generate_series, then ANALYZE)`);
     const unit = (await db.query<{ id: string }>("SELECT id FROM units WHERE id = 'cs'")).rows[0].id;
     const page = { page: 1, pageSize: 20 };
     // Before and after the count cap, alternately in the same run.

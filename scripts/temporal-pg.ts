@@ -119,7 +119,8 @@ function findGo(): string | undefined {
   return isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;
 }
 
-function cached(): ServerBinaries | undefined {
+/** The binaries in the cache, or undefined: never builds (tests that need them skip instead). */
+export function findServerBinaries(): ServerBinaries | undefined {
   const dir = serverCacheDir();
   const b = { server: path.join(dir, 'temporal-server'), sqlTool: path.join(dir, 'temporal-sql-tool'), schemaDir: path.join(dir, 'schema', 'postgresql', 'v12') };
   return isExecutable(b.server) && isExecutable(b.sqlTool) && fs.existsSync(path.join(b.schemaDir, 'temporal', 'versioned')) ? b : undefined;
@@ -140,14 +141,9 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; log: 
   });
 }
 
-/** The binaries in the cache, or undefined (never builds: for benchmarks that must not start a build). */
-export function findServerBinaries(): ServerBinaries | undefined {
-  return cached();
-}
-
 /** Finds the binaries in the cache or builds them with Go (asynchronous, with progress lines). */
 export async function resolveServerBinaries(log: Log = defaultLog): Promise<ServerBinaries> {
-  const found = cached();
+  const found = findServerBinaries();
   if (found) return found;
   const go = findGo();
   if (!go) throw new Error('No Temporal server in the cache and no Go toolchain to build it (Go ≥ 1.25 at /usr/local/go/bin or on PATH).');
@@ -181,7 +177,7 @@ export async function resolveServerBinaries(log: Log = defaultLog): Promise<Serv
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   log(`[temporal-pg] built in ${Math.round((Date.now() - started) / 1000)} s: ${dir}`);
-  return cached()!;
+  return findServerBinaries()!;
 }
 
 // ---------- databases ----------
