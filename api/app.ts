@@ -62,6 +62,8 @@ export interface AppDeps {
   signIn?: SignInConfig;
   /** The scan for stuck activities (GET /api/system/stuck); one with the defaults when absent. */
   stuck?: StuckWatch;
+  /** How far the notice list's `total` counts (LIST_COUNT_CAP); beyond it, "10,000+". */
+  listCountCap?: number;
 }
 
 const pageQuery = z.strictObject({
@@ -187,6 +189,7 @@ export function createApp(deps: AppDeps): express.Express {
     evidenceMaxBytes: deps.evidenceMaxBytes,
     idPrefix: deps.idPrefix,
     updateTimeoutMs: deps.updateTimeoutMs ?? 30000,
+    listCountCap: deps.listCountCap,
   };
 
   api.use(

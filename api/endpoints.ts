@@ -9,7 +9,7 @@
 import type { ZodObject, ZodType } from 'zod';
 import { CHAIN } from '../domain/glossary';
 import { can, type Action, type CurrentUser } from '../domain/access';
-import { createNoticeBody } from './notices';
+import { createNoticeBody, noticeListAnswer, noticeListQuery } from './notices';
 import { peopleQuery } from './org';
 import { statsQuery } from './stats';
 
@@ -46,6 +46,8 @@ export interface Endpoint {
   /** The zod schemas of the body and the query, where the route exports them: they go into the OpenAPI document (api/openapi.ts). */
   body?: ZodType;
   query?: ZodObject;
+  /** The zod schema of the answer (200/201), where the route documents it; otherwise any JSON. */
+  answer?: ZodType;
 }
 
 /**
@@ -109,7 +111,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
 
   { method: 'POST', path: N, action: 'notice.create', target: 'none', summary: { zh: '下发整改通知', en: 'issue a notice' } },
-  { method: 'GET', path: N, action: 'notice.read', target: 'none', summary: { zh: '通知列表（按可见单位）', en: 'notices (of the units one may see)' } },
+  { method: 'GET', path: N, action: 'notice.read', target: 'none', summary: { zh: '通知列表（按可见单位）', en: 'notices (of the units one may see)' }, query: noticeListQuery, answer: noticeListAnswer },
   { method: 'GET', path: `${N}/:id`, action: 'notice.read', target: 'notice', summary: { zh: '通知详情及时间线', en: 'a notice with its timeline' } },
   {
     method: 'GET',

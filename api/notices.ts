@@ -45,7 +45,7 @@ export const createNoticeBody = z.strictObject({
   incidentId: z.string().regex(INCIDENT_ID_PATTERN).optional(),
 });
 
-const listQuery = z.strictObject({
+export const noticeListQuery = z.strictObject({
   unitId: queryText(64).optional(),
   status: z.enum(NOTICE_STATUSES).optional(),
   severity: z.enum(SEVERITY_LEVELS).optional(),
@@ -54,6 +54,18 @@ const listQuery = z.strictObject({
   calendarWarning: z.enum(['true']).transform(() => true).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** The list's answer (documented in the OpenAPI document; the items' fields as db/notices.ts reads them). */
+export const noticeListAnswer = z.object({
+  items: z.array(z.object({ id: z.string(), unitId: z.string(), unitName: z.string(), title: z.string(), status: z.enum(NOTICE_STATUSES), overdue: z.string().nullable() }).loose()),
+  total: z.number().int().meta({
+    description:
+      '符合条件的通知数；超过上限（LIST_COUNT_CAP，默认 10000）时为上限本身 / the number of matching notices; when there are more than the cap (LIST_COUNT_CAP, default 10,000), the cap itself',
+  }),
+  totalIsExact: z.boolean().meta({ description: 'false：至少 total 条（显示为“10,000+”）/ false: at least `total` (shown as "10,000+")' }),
+  page: z.number().int(),
+  pageSize: z.number().int(),
 });
 
 const evidenceItem = z.strictObject({
@@ -225,10 +237,10 @@ export function noticeRoutes(deps: RouteDeps): Router {
   r.get('/', async (req, res) => {
     // Someone who may read no unit's notices is refused, as the access table says (not shown an empty list).
     if (!can(user(res), 'notice.read')) throw forbidden('无权查看整改通知', 'You may not read notices');
-    const q = listQuery.parse(req.query);
+    const q = noticeListQuery.parse(req.query);
     const units = visibleUnits(user(res), 'notice.read');
-    const { items, total } = await listNotices(db, { ...q, unitIds: units });
-    res.json({ items, total, page: q.page, pageSize: q.pageSize });
+    const { items, total, totalIsExact } = await listNotices(db, { ...q, unitIds: units }, { countCap: deps.listCountCap });
+    res.json({ items, total, totalIsExact, page: q.page, pageSize: q.pageSize });
   });
 
   r.get('/:id', async (req, res) => {

@@ -80,7 +80,7 @@ export function buildOpenApi(opts: { version?: string; serverUrl?: string } = {}
       responses: {
         [e.method === 'POST' && e.target === 'none' && e.path !== '/api/me/inbox' ? '201' : '200']: {
           description: 'OK',
-          ...(e.path === '/metrics' ? { content: { 'text/plain': { schema: z.string() } } } : { content: { 'application/json': { schema: z.unknown() } } }),
+          ...(e.path === '/metrics' ? { content: { 'text/plain': { schema: z.string() } } } : { content: { 'application/json': { schema: e.answer ?? z.unknown() } } }),
         },
         ...Object.fromEntries(
           errors.map((code) => [code, { description: ERROR_ANSWERS[code], content: { 'application/json': { schema: errorBody } } }]),

@@ -24,6 +24,8 @@ export interface RouteDeps extends UpdateDeps {
   evidenceMaxBytes: number;
   /** Prefix of notice and proposal numbers (ID_PREFIX); workflow ids derive from the numbers. */
   idPrefix?: string;
+  /** How far the notice list's `total` counts (LIST_COUNT_CAP; default 10,000, db/notices.ts). */
+  listCountCap?: number;
 }
 
 export async function withUpdateDeadline<T>(deps: UpdateDeps, call: () => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { openDb, type Db } from '../db/client';
 import { migrate } from '../db/migrate';
 import { importOrg, isOrgEmpty, loadOrgFile } from '../db/org';
@@ -89,6 +89,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** WORKER_MAX_* as worker options; what is unset keeps the SDK's default. */
+export function workerTuning(env: Pick<Env, 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' | 'WORKER_MAX_CONCURRENT_ACTIVITIES'>): Partial<WorkerOptions> {
+  return {
+    ...(env.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    ...(env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined ? { maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
+    ...(env.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined ? { maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES } : {}),
+  };
+}
+
 export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Promise<RunningWorker> {
   const connection = await NativeConnection.connect(temporalConnectionOptions(env));
   const worker = await createWorker({
@@ -99,6 +108,7 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
     publicUrl: env.PUBLIC_URL,
     calendar: rules.calendar,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    options: workerTuning(env),
     ...(env.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: path.resolve(env.WORKFLOW_BUNDLE) } } : {}),
   });
   // The notification dispatcher runs beside the worker (notifications/dispatcher.ts).
@@ -114,7 +124,7 @@ export async function runWorker(env: Env, db: Db, rules: Rules, log: Logger): Pr
   warnTimer.unref();
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
-  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker running');
+  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, tuning: workerTuning(env) }, 'worker running');
   return {
     worker,
     // Drain: stop polling, let activities in flight finish (SHUTDOWN_GRACE_MS, then they are
@@ -185,6 +195,7 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     evidenceMaxBytes: env.EVIDENCE_MAX_BYTES,
     idPrefix: env.ID_PREFIX,
     updateTimeoutMs: env.UPDATE_TIMEOUT_MS,
+    listCountCap: env.LIST_COUNT_CAP,
     limits: {
       perPersonPerMinute: env.RATE_LIMIT_PER_MINUTE,
       authFailuresPer15Min: env.AUTH_FAILURES_PER_15_MIN,

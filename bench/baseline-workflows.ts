@@ -5,9 +5,10 @@
  * - bareTimerWorkflow: a timer due at a given instant, then one no-op activity that records when
  *   it ran (timer precision's baseline);
  * - bareUpdateWorkflow: an update whose handler runs one no-op activity (human action latency's
- *   baseline), open until cancelled.
+ *   baseline), and a query of how many updates it took (worker memory's baseline: an open bare
+ *   workflow), open until cancelled.
  */
-import { condition, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { condition, defineQuery, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 
 export interface BareActivities {
   noop(): Promise<void>;
@@ -28,11 +29,15 @@ export async function bareTimerWorkflow(key: string, dueMs: number): Promise<voi
 }
 
 export const bareUpdate = defineUpdate<number, [number]>('bare');
+export const bareCount = defineQuery<number>('bareCount');
 
 export async function bareUpdateWorkflow(): Promise<void> {
+  let updates = 0;
   setHandler(bareUpdate, async (n: number) => {
     await acts.noop();
+    updates++;
     return n;
   });
+  setHandler(bareCount, () => updates);
   await condition(() => false);
 }

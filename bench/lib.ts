@@ -15,7 +15,8 @@ import { Client, Connection } from '@temporalio/client';
 import { openDb, type Db } from '../db/client';
 import { migrate } from '../db/migrate';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
+import { findTemporalCli, freePort, startDevServer, type DevServer, type DevServerOptions } from '../scripts/temporal-cli';
+import { dropDatabases, findServerBinaries, settingsFromEnv, setupSchemas, startPgServer, stopPgServer } from '../scripts/temporal-pg';
 import { devServerSearchAttributeArgs } from '../workflows/search-attributes';
 import { waitForNamespace } from '../worker/temporal';
 import type { Policy } from '../domain/policy';
@@ -52,13 +53,23 @@ export interface TemporalUnderTest {
   address: string;
   label: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server keeping its state, and starts it again on the same state and port (the
+   * catch-up benchmark); absent for a server this run did not start (`--server pg`).
+   */
+  halt?(): Promise<void>;
+  resume?(): Promise<void>;
 }
 
 /**
  * `--server dev` (default): a CLI dev server started here, file-backed (as `npm start` runs it)
  * with the pragmas the SDK's own CI uses (journal_mode=WAL, synchronous=OFF). `--server pg`: the
  * running Temporal server on PostgreSQL at `--address` (default TEMPORAL_ADDRESS or
- * 127.0.0.1:7233), e.g. from `npm run temporal:pg`.
+ * 127.0.0.1:7233), e.g. from `npm run temporal:pg`. `--server pg-private`: a Temporal server on
+ * PostgreSQL of this run's own (the binaries `npm run temporal:pg` built; never builds them), on
+ * BENCH_PG_PORT (7433) and BENCH_PG_PORT_BASE (7450…7458), databases `cyberduty_temporal_bench`
+ * and `…_visibility` created fresh and dropped at the end — one the run may stop and start again.
+ * Neither builds the Temporal CLI or server: they must be there.
  */
 export async function temporalUnderTest(flags: Flags): Promise<TemporalUnderTest> {
   // The SDK's own log at ERROR only (BENCH_TEMPORAL_LOG_LEVEL=WARN shows slow workflow tasks).
@@ -70,30 +81,84 @@ export async function temporalUnderTest(flags: Flags): Promise<TemporalUnderTest
     const shards = process.env.TEMPORAL_PG_SHARDS ?? '8';
     return { address, label: `Temporal server 1.29.1 on PostgreSQL 15 (${shards} history shards) at ${address}`, stop: () => Promise.resolve() };
   }
-  if (kind !== 'dev') throw new Error(`--server must be dev or pg, not ${kind}`);
-  const cli = await resolveTemporalCli();
-  if (!cli) throw new Error('No Temporal CLI (npm run temporal:cli)');
+  if (kind === 'pg-private') return privatePgServer();
+  if (kind !== 'dev') throw new Error(`--server must be dev, pg or pg-private, not ${kind}`);
+  const cli = process.env.TEMPORAL_CLI_PATH ?? findTemporalCli();
+  if (!cli) throw new Error('No Temporal CLI in the cache (npm run temporal:cli builds it)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cyberduty-bench-'));
-  const port = await freePort();
-  const srv: DevServer = await startDevServer({ cliPath: cli, port, dbFilename: path.join(dir, 'temporal.db'), extraArgs: devServerSearchAttributeArgs() });
+  const opts: DevServerOptions = { cliPath: cli, port: await freePort(), dbFilename: path.join(dir, 'temporal.db'), extraArgs: devServerSearchAttributeArgs() };
+  let srv: DevServer | undefined = await startDevServer(opts);
   await waitForNamespace(srv.address, 'default');
   return {
     address: srv.address,
     label: 'Temporal CLI 1.5.1 dev server (server 1.29.1, SQLite file, WAL, synchronous=OFF, 1 history shard)',
+    async halt() {
+      await srv?.stop();
+      srv = undefined;
+    },
+    async resume() {
+      srv = await startDevServer({ ...opts, readyTimeoutMs: 180_000 });
+      // On a loaded machine a restarted server can take a while to serve its namespace.
+      await waitForNamespace(srv.address, 'default', 180_000);
+    },
     async stop() {
-      await srv.stop();
+      await srv?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** Bundles the workflows once per benchmark run (as the tests' globalSetup does). */
-async function bundle(workflowsPath: string): Promise<string> {
-  const quiet = { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined };
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
-  const file = path.join(os.tmpdir(), `cyberduty-bench-bundle-${crypto.randomBytes(4).toString('hex')}.js`);
-  fs.writeFileSync(file, code);
-  return file;
+async function privatePgServer(): Promise<TemporalUnderTest> {
+  const bin = findServerBinaries();
+  if (!bin) throw new Error('No Temporal server binaries in the cache (npm run temporal:pg -- --build builds them)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cyberduty-bench-pg-'));
+  const s = settingsFromEnv({
+    ...process.env,
+    TEMPORAL_PG_PORT: process.env.BENCH_PG_PORT ?? '7433',
+    TEMPORAL_PG_PORT_BASE: process.env.BENCH_PG_PORT_BASE ?? '7450',
+    TEMPORAL_PG_DATABASE: 'cyberduty_temporal_bench',
+    DATA_DIR: dir,
+  });
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const quiet = () => undefined;
+  await dropDatabases(s, quiet);
+  await setupSchemas(s, bin, quiet);
+  const start = async () => {
+    const srv = await startPgServer(s, bin, { detach: false, log: quiet });
+    // If this run dies, its server must not outlive it.
+    process.once('exit', () => srv.child?.kill('SIGKILL'));
+  };
+  await start();
+  const address = `127.0.0.1:${s.port}`;
+  return {
+    address,
+    label: `Temporal server 1.29.1 on PostgreSQL 15 (${s.shards} history shards), this run's own at ${address}`,
+    halt: async () => void (await stopPgServer(s, quiet)),
+    resume: start,
+    async stop() {
+      await stopPgServer(s, quiet);
+      await dropDatabases(s, log).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Bundles the workflows once per benchmark run (as the tests' globalSetup does); returns the file. */
+const bundles = new Map<string, Promise<string>>();
+export function bundle(workflowsPath: string): Promise<string> {
+  if (!bundles.has(workflowsPath)) {
+    bundles.set(
+      workflowsPath,
+      (async () => {
+        const quiet = { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined };
+        const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+        const file = path.join(os.tmpdir(), `cyberduty-bench-bundle-${crypto.randomBytes(4).toString('hex')}.js`);
+        fs.writeFileSync(file, code);
+        return file;
+      })(),
+    );
+  }
+  return bundles.get(workflowsPath)!;
 }
 
 /** The cyberduty stack on the server under test: a fresh database, a real worker, the API on HTTP. */
@@ -124,15 +189,15 @@ export async function baselineWorker(
   activities: object,
   options: Partial<WorkerOptions> = {},
 ): Promise<{ client: Client; taskQueue: string; stop(): Promise<void> }> {
-  const taskQueue = `bench-bare-${crypto.randomBytes(4).toString('hex')}`;
+  const taskQueue = options.taskQueue ?? `bench-bare-${crypto.randomBytes(4).toString('hex')}`;
   const connection = await NativeConnection.connect({ address: temporal.address });
   const worker = await Worker.create({
     connection,
     namespace: 'default',
-    taskQueue,
     workflowBundle: { codePath: await bundle(require.resolve('./baseline-workflows')) },
     activities,
     ...options,
+    taskQueue,
   });
   const running = worker.run();
   const clientConnection = await Connection.connect({ address: temporal.address });

@@ -4,7 +4,9 @@
  * N notices with `--events` timeline events each, generated directly in SQL (generate_series;
  * units, severities, statuses and overdue spread evenly, issue times over a year; every row as
  * the projection holds it, state JSON of a realistic size), then times what the API runs for
- *   - the office's list (all units), and filtered by unit, by status, by overdue (first page, 20);
+ *   - the office's list (all units) with its `total` counted exactly (as before LIST_COUNT_CAP) and
+ *     counted up to the cap (10,000, as the API does now), timed alternately in the same run; and
+ *     filtered by unit, by status, by overdue (first page, 20);
  *   - a unit's list as its liaison sees it (unitIds = [the unit]);
  *   - a notice's detail (its row + its timeline);
  * p50/p95/p99 over --runs each, after a warm-up, and prints each query's plan (EXPLAIN ANALYZE).
@@ -13,7 +15,7 @@
 import path from 'node:path';
 import type { Db } from '../db/client';
 import { importOrg, loadOrgFile } from '../db/org';
-import { getNotice, getTimeline, listNotices, type NoticeFilter } from '../db/notices';
+import { DEFAULT_LIST_COUNT_CAP, getNotice, getTimeline, listNotices, type NoticeFilter } from '../db/notices';
 import { generateNotices, header, num, openBenchDb, parseFlags, summary } from './lib';
 
 /**
@@ -23,17 +25,38 @@ import { generateNotices, header, num, openBenchDb, parseFlags, summary } from '
  */
 async function time(runs: number, fn: (i: number) => Promise<unknown>): Promise<{ wall: number[]; cpu: number[] }> {
   for (let i = 0; i < Math.min(20, runs); i++) await fn(i); // warm-up
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const c = process.cpuUsage();
-    await fn(i);
-    const d = process.cpuUsage(c);
-    wall.push(performance.now() - t);
-    cpu.push((d.user + d.system) / 1000);
+  const r = { wall: [] as number[], cpu: [] as number[] };
+  for (let i = 0; i < runs; i++) await timeOnce(r, () => fn(i));
+  return r;
+}
+
+async function timeOnce(into: { wall: number[]; cpu: number[] }, fn: () => Promise<unknown>): Promise<void> {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  await fn();
+  const d = process.cpuUsage(c);
+  into.wall.push(performance.now() - t);
+  into.cpu.push((d.user + d.system) / 1000);
+}
+
+/** Two ways of one query timed alternately, run by run, so a change in the machine's load falls on both alike. */
+async function timeAlternately(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[{ wall: number[]; cpu: number[] }, { wall: number[]; cpu: number[] }]> {
+  for (let i = 0; i < Math.min(20, runs); i++) {
+    await a(); // warm-up
+    await b();
   }
-  return { wall, cpu };
+  const ra = { wall: [] as number[], cpu: [] as number[] };
+  const rb = { wall: [] as number[], cpu: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      await timeOnce(ra, a);
+      await timeOnce(rb, b);
+    } else {
+      await timeOnce(rb, b);
+      await timeOnce(ra, a);
+    }
+  }
+  return [ra, rb];
 }
 
 const report = (r: { wall: number[]; cpu: number[] }) => {
@@ -62,8 +85,12 @@ async function main(): Promise<void> {
     console.log(`generated ${counts.n} notices and ${counts.e} events in ${((Date.now() - t) / 1000).toFixed(1)} s (SQL generate_series, then ANALYZE)`);
     const unit = (await db.query<{ id: string }>("SELECT id FROM units WHERE id = 'cs'")).rows[0].id;
     const page = { page: 1, pageSize: 20 };
+    // Before and after the count cap, alternately in the same run.
+    const all: NoticeFilter = { unitIds: null, ...page };
+    const [exact, capped] = await timeAlternately(runs, () => listNotices(db, all, { countCap: null }), () => listNotices(db, all));
+    console.log(`list   ${'office, all units, exact total'.padEnd(34)} ${report(exact)}`);
+    console.log(`list   ${`office, all units, total ≤ ${DEFAULT_LIST_COUNT_CAP}`.padEnd(34)} ${report(capped)}`);
     const cases: Array<[string, NoticeFilter]> = [
-      ['office, all units', { unitIds: null, ...page }],
       ['office, unit = cs', { unitIds: null, unitId: unit, ...page }],
       ['office, status = rectifying', { unitIds: null, status: 'rectifying', ...page }],
       ['office, overdue', { unitIds: null, overdue: true, ...page }],
@@ -78,7 +105,8 @@ async function main(): Promise<void> {
       const listSql = (w: string) => `SELECT n.id, n.unit_id, u.name, n.title, n.status FROM notices n JOIN units u ON u.id = n.unit_id ${w} ORDER BY n.issued_at DESC, n.id DESC LIMIT 20`;
       for (const [what, sql, params] of [
         ['list, all units', listSql(''), []],
-        ['count, all units', 'SELECT count(*)::int FROM notices n', []],
+        ['count, all units (exact)', 'SELECT count(*)::int FROM notices n', []],
+        [`count, all units (up to ${DEFAULT_LIST_COUNT_CAP})`, `SELECT count(*)::int FROM (SELECT 1 FROM notices n LIMIT ${DEFAULT_LIST_COUNT_CAP + 1}) capped`, []],
         ['list, overdue', listSql('WHERE n.overdue IS NOT NULL'), []],
         ['count, overdue', 'SELECT count(*)::int FROM notices n WHERE n.overdue IS NOT NULL', []],
         ['list, unit', listSql('WHERE n.unit_id = ANY($1::text[])'), [[unit]]],

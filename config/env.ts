@@ -27,6 +27,8 @@ export const envSchema = z.object({
   CALENDAR_FILE: z.string().min(1).optional(),
   /** Optional prefix of notice and proposal numbers, e.g. HEU → HEU-2026-0001. */
   ID_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 capital letters or digits, starting with a letter').optional(),
+  /** How far the notice list's `total` counts; beyond it the answer says "at least" (10,000+). */
+  LIST_COUNT_CAP: z.coerce.number().int().min(1).max(10_000_000).default(10000),
   /** How long an action waits for the workflow to accept and record it before answering 503. */
   UPDATE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600000).default(30000),
   /** Accept tokens from the embedded issuer (`npm run token`); switch off in production. */
@@ -102,6 +104,13 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  // Worker tuning (README "Benchmarks", worker memory): unset = the Temporal SDK's defaults.
+  /** Workflows kept in the worker's cache (sticky); the SDK's default follows the heap limit (≈ 2,300 at 4 GB). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /** Workflow tasks run at once (SDK default 40; at most the cache size). */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  /** Activities run at once (SDK default 100). */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   /** A pre-built workflow bundle (JS file from bundleWorkflowCode); unset = bundled at worker start. */
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** How long a stopping process waits for requests in flight and activities before it cuts them. */

@@ -113,6 +113,8 @@ export async function startStack(
     worker?: Partial<WorkerOptions>;
     /** Browser sign-in; by default the dev sign-in is on and no identity provider is configured. */
     signIn?: Partial<SignInConfig>;
+    /** How far the notice list's `total` counts (LIST_COUNT_CAP); default 10,000. */
+    listCountCap?: number;
   } = {},
 ): Promise<Stack> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
@@ -174,6 +176,7 @@ export async function startStack(
     tokens,
     idPrefix,
     updateTimeoutMs: 20000,
+    listCountCap: opts.listCountCap,
     // Tests poll as one person many times a minute; the limits themselves are tested in
     // test/security/hardening.test.ts with an app of their own.
     limits: opts.limits ?? { perPersonPerMinute: 1_000_000, authFailuresPer15Min: 1_000_000, corsOrigins: [] },

@@ -114,6 +114,8 @@ export default {
     rectifyBy: 'Rectify by',
     issuedAt: 'Issued',
     page: 'Pages',
+    total: '{n} notices',
+    totalAtLeast: '{n}+ notices',
   },
   notice: {
     title: 'Notice {id}',

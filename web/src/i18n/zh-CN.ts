@@ -114,6 +114,8 @@ export default {
     rectifyBy: '整改期限',
     issuedAt: '下发时间',
     page: '分页',
+    total: '共 {n} 条',
+    totalAtLeast: '共 {n}+ 条',
   },
   notice: {
     title: '通知 {id}',
