@@ -1,7 +1,10 @@
 /**
- * `npm run bench:memory -- [--n 500] [--cache 500,50] [--slots 40] [--samples 20] [--snapshot]
- *   [--server dev|pg] [--address host:port]` (needs DATABASE_URL: the API and the worker are
- * separate processes, as in production): worker memory.
+ * `npm run bench:memory -- [--n 500] [--cache 500,50] [--slots 40] [--samples 20] [--concurrency 16]
+ *   [--snapshot] [--skip-bare] [--skip-pglite | --only-pglite] [--server dev|pg|pg-private]
+ *   [--address host:port]` (needs DATABASE_URL, but for --only-pglite: the API and the worker are
+ * separate processes, as in production): worker memory. --cache and --slots take comma-separated
+ * lists (every combination is a setting); --concurrency is how many notices are issued at once;
+ * --snapshot keeps heap snapshots of the first setting's worker (bench/heap-summary.ts sums them).
  *
  * The measured process is the project's own worker, `worker/main.ts`, unchanged, with
  * bench/memory-probe.ts preloaded (it answers what holds the memory: RSS, the main thread's V8
