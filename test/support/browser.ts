@@ -93,9 +93,20 @@ export async function signOut(page: Page): Promise<void> {
 /** Chooses `option` in the Element Plus select labelled `label`. */
 export async function pick(page: Page, label: string, option: string): Promise<void> {
   // The select's placeholder lies over its input; a forced click lands on the select, which opens.
-  await page.getByLabel(label, { exact: true }).click({ force: true });
   const dropdown = page.locator('.el-select-dropdown:visible');
-  await dropdown.getByRole('option', { name: option, exact: true }).click();
+  const wanted = dropdown.getByRole('option', { name: option, exact: true });
+  // A click that lands while the page re-renders may not open it (a CI run waited 30 s for an
+  // option that never showed): open again, but only while no dropdown is showing.
+  for (let attempt = 1; ; attempt++) {
+    if ((await dropdown.count()) === 0) await page.getByLabel(label, { exact: true }).click({ force: true });
+    try {
+      await wanted.first().waitFor({ timeout: 8000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+  await wanted.first().click();
   // Closed again (its transition ended) before the next control is used.
   await dropdown.first().waitFor({ state: 'detached' }).catch(() => undefined);
   // (A locator, not a waitForFunction string: the page's CSP refuses the eval a string predicate
