@@ -106,12 +106,20 @@ export async function pick(page: Page, label: string, option: string): Promise<v
       if (attempt === 3) throw err;
     }
   }
-  await wanted.first().click();
-  // Closed again (its transition ended) before the next control is used.
-  await dropdown.first().waitFor({ state: 'detached' }).catch(() => undefined);
+  // Closed again (its transition ended) before the next control is used. A click that lands while
+  // the dropdown is still coming in may be lost (a CI run saw it stay open for 30 s): click again.
   // (A locator, not a waitForFunction string: the page's CSP refuses the eval a string predicate
   // needs as soon as it has to poll, so a dropdown still fading out failed the test.)
-  await page.locator('.el-popper:visible').filter({ has: page.locator('.el-select-dropdown') }).first().waitFor({ state: 'hidden' });
+  const open = page.locator('.el-popper:visible').filter({ has: page.locator('.el-select-dropdown') }).first();
+  for (let attempt = 1; ; attempt++) {
+    if (await wanted.count()) await wanted.first().click({ timeout: 5000 }).catch(() => undefined);
+    try {
+      await open.waitFor({ state: 'hidden', timeout: 8000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
 }
 
 /** Chooses the Element Plus radio (or radio button) with this text. */
@@ -124,6 +132,9 @@ export async function fillDate(page: Page, name: string, date: string): Promise<
   const input = page.locator(`input[name="${name}"]`);
   await input.fill(date);
   await input.press('Enter');
+  // The panel closes on Enter; until its fade ends it is an unnamed dialog to axe (a CI run failed
+  // aria-dialog-name on it), and it may cover the next control.
+  await page.locator('.el-picker__popper:visible').first().waitFor({ state: 'hidden' });
 }
 
 /** "YYYY-MM-DD" in Beijing, `days` from today. */
