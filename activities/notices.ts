@@ -36,14 +36,24 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
       await db.tx((q) => writeNoticeEvent(q, state, event));
     },
 
-    async recordAndNotify({ state, event, notify }: { state: NoticeState; event: NoticeEvent; notify: NotifyRequest }) {
-      // The message is prepared from the state being recorded (no read of the notice's row), the
-      // audience resolved beforehand, and both written in one transaction: one activity and one
-      // commit per reminder instead of two of each (README "Benchmarks": where reminder time went).
-      const prepared = await prepareNotice(notify, { title: state.title, unit_id: state.unitId, severity: state.severity });
+    async recordAndNotify({ state, event, notify }: { state: NoticeState; event: NoticeEvent; notify: NotifyRequest | NotifyRequest[] }) {
+      // The messages are prepared from the state being recorded (no read of the notice's row), their
+      // audiences resolved beforehand, and everything written in one transaction: one activity and
+      // one commit per step instead of one of each for the record and every message (README
+      // "Benchmarks": where reminder time went). A single request is what reminders recorded before
+      // a step could carry several messages.
+      const header = { title: state.title, unit_id: state.unitId, severity: state.severity };
+      const prepared = await Promise.all((Array.isArray(notify) ? notify : [notify]).map((r) => prepareNotice(r, header)));
+      const settings = notificationSettings();
       const result = await db.tx(async (q) => {
         await writeNoticeEvent(q, state, event);
-        return enqueueInTransaction(q, prepared, notificationSettings());
+        const sum = { recipients: 0, queued: 0 };
+        for (const p of prepared) {
+          const r = await enqueueInTransaction(q, p, settings);
+          sum.recipients += r.recipients;
+          sum.queued += r.queued;
+        }
+        return sum;
       });
       if (result.queued > 0) outboxEvents.emit('enqueued', result.queued);
       return { recipients: result.recipients };

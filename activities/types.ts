@@ -33,10 +33,10 @@ export interface NoticeActivities {
   /** Delivers in-app messages; a retry delivers nothing twice. Returns how many recipients. */
   notify(req: NotifyRequest): Promise<{ recipients: number }>;
   /**
-   * recordNoticeEvent and notify in one transaction — one activity, one commit — for events whose
-   * message needs nothing but the recorded state (reminders). Idempotent like both.
+   * recordNoticeEvent and notify for each message in one transaction — one activity, one commit —
+   * for a step whose messages need nothing but the recorded state. Idempotent like both.
    */
-  recordAndNotify(args: { state: NoticeState; event: NoticeEvent; notify: NotifyRequest }): Promise<{ recipients: number }>;
+  recordAndNotify(args: { state: NoticeState; event: NoticeEvent; notify: NotifyRequest | NotifyRequest[] }): Promise<{ recipients: number }>;
   /**
    * Resolves the leadership chain of a unit from `fromLevel` up, from the organisation as it is
    * now (with each holder's delegates when `allowDelegates`), and the deadline for the leader to

@@ -32,7 +32,7 @@ import { isTerminal, SYSTEM_ACTOR, type Actor, type NoticeInput, type NoticeStat
 import { applyLeaderExtension, keepAtTop, nextLevelAfter } from '../domain/overdue-rules';
 import type { ActionSteps } from './actions';
 import { nowIso, RECORD_ACTIVITY_OPTIONS } from './common';
-import type { NoticeRecorder } from './notice-recorder';
+import type { Message, NoticeRecorder } from './notice-recorder';
 import { proposalWorkflow } from './proposal';
 import { proposalWorkflowId } from './proposal-definitions';
 
@@ -74,7 +74,7 @@ function endReasonFor(state: NoticeState): EscalationEndReason {
 }
 
 export function noticeEscalation(rec: NoticeRecorder, { v12, proposalTiming }: EscalationOptions): NoticeEscalation {
-  const { state, record, notify, unitContacts, office } = rec;
+  const { state, record, step: recordStep, unitContacts, office } = rec;
 
   async function onOverdue(kind: TimerEvent['deadline']): Promise<void> {
     if (activeEscalation(state)) return;
@@ -107,31 +107,21 @@ export function noticeEscalation(rec: NoticeRecorder, { v12, proposalTiming }: E
     if (!step && v12) {
       // Nobody above: the escalation stays with the highest leader asked (never out of every clock).
       const again = keepAtTop(e, now, decideBy);
-      await record('escalated', SYSTEM_ACTOR, {
-        escalationId: e.id,
-        level: again.level,
-        role: again.role,
-        assigneeId: again.assigneeId,
-        again: true,
-        decideBy: again.decideBy?.at ?? null,
-        skipped,
-      });
-      if (again.assigneeId) {
-        await notify('decision_needed', [{ personIds: [again.assigneeId, ...(again.delegateIds ?? [])] }], {
-          escalationId: e.id,
-          level: again.level,
-          decideBy: again.decideBy?.at ?? null,
-        });
-      }
+      const data = { escalationId: e.id, level: again.level, role: again.role, assigneeId: again.assigneeId, again: true, decideBy: again.decideBy?.at ?? null, skipped };
+      const asked: Message[] = again.assigneeId
+        ? [{ kind: 'decision_needed', audience: [{ personIds: [again.assigneeId, ...(again.delegateIds ?? [])] }], params: { escalationId: e.id, level: again.level, decideBy: again.decideBy?.at ?? null } }]
+        : [];
+      await recordStep('escalated', SYSTEM_ACTOR, data, asked);
       return;
     }
     if (!step) {
       endEscalation(e, 'chain_exhausted', now);
-      await record('escalation_ended', SYSTEM_ACTOR, { escalationId: e.id, reason: 'chain_exhausted', skipped });
-      await notify('escalation_ended', [...office(), { personIds: leadersAsked(e) }], { reason: 'chain_exhausted', escalationId: e.id });
+      await recordStep('escalation_ended', SYSTEM_ACTOR, { escalationId: e.id, reason: 'chain_exhausted', skipped }, [
+        { kind: 'escalation_ended', audience: [...office(), { personIds: leadersAsked(e) }], params: { reason: 'chain_exhausted', escalationId: e.id } },
+      ]);
       return;
     }
-    await record('escalated', SYSTEM_ACTOR, {
+    const data = {
       escalationId: e.id,
       level: step.level,
       role: step.role,
@@ -139,13 +129,11 @@ export function noticeEscalation(rec: NoticeRecorder, { v12, proposalTiming }: E
       ...(step.delegateIds?.length ? { delegateIds: step.delegateIds } : {}),
       decideBy: step.decideBy?.at ?? null,
       skipped,
-    });
-    await notify('decision_needed', [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], {
-      escalationId: e.id,
-      level: step.level,
-      decideBy: step.decideBy?.at ?? null,
-    });
-    await notify('escalated', unitContacts(), { escalationId: e.id, level: step.level });
+    };
+    await recordStep('escalated', SYSTEM_ACTOR, data, [
+      { kind: 'decision_needed', audience: [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], params: { escalationId: e.id, level: step.level, decideBy: step.decideBy?.at ?? null } },
+      { kind: 'escalated', audience: unitContacts(), params: { escalationId: e.id, level: step.level } },
+    ]);
   }
 
   async function settle(reason?: EscalationEndReason, actor: Actor = SYSTEM_ACTOR): Promise<void> {
@@ -154,8 +142,9 @@ export function noticeEscalation(rec: NoticeRecorder, { v12, proposalTiming }: E
     if (!reason && !isTerminal(state.status) && state.overdue !== null) return;
     const why = reason ?? endReasonFor(state);
     endEscalation(e, why, nowIso());
-    await record('escalation_ended', actor, { escalationId: e.id, reason: why, proposalId: e.proposalId ?? null });
-    await notify('escalation_ended', [{ personIds: leadersAsked(e) }], { escalationId: e.id, reason: why });
+    await recordStep('escalation_ended', actor, { escalationId: e.id, reason: why, proposalId: e.proposalId ?? null }, [
+      { kind: 'escalation_ended', audience: [{ personIds: leadersAsked(e) }], params: { escalationId: e.id, reason: why } },
+    ]);
   }
 
   /**
@@ -202,12 +191,9 @@ export function noticeEscalation(rec: NoticeRecorder, { v12, proposalTiming }: E
     const step = currentStep(e)!;
     if (timer.kind === 'decision_reminder') {
       (step.remindersSent ??= []).push(timer.offsetMs);
-      await record('escalation_reminder', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, assigneeId: step.assigneeId });
-      await notify('escalation_reminder', [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], {
-        escalationId: e.id,
-        level: step.level,
-        decideBy: step.decideBy?.at ?? null,
-      });
+      await recordStep('escalation_reminder', SYSTEM_ACTOR, { escalationId: e.id, level: step.level, assigneeId: step.assigneeId }, [
+        { kind: 'escalation_reminder', audience: [{ personIds: [step.assigneeId!, ...(step.delegateIds ?? [])] }], params: { escalationId: e.id, level: step.level, decideBy: step.decideBy?.at ?? null } },
+      ]);
       return;
     }
     if (timer.kind === 'decision_timeout') {
@@ -250,16 +236,14 @@ export function noticeEscalation(rec: NoticeRecorder, { v12, proposalTiming }: E
     record: async ({ actor, decision: d }, { e, step, data, extended }) => {
       switch (d.decision) {
         case 'supervise':
-          await record('escalation_decided', actor, data);
-          await notify('escalation_decided', unitContacts(), data);
+          await recordStep('escalation_decided', actor, data, [{ kind: 'escalation_decided', audience: unitContacts(), params: data }]);
           break;
         case 'escalate':
           await record('escalation_decided', actor, data);
           await escalateFrom(e, step.level + 1);
           break;
         case 'extend':
-          await record('escalation_decided', actor, extended ?? data);
-          await notify('escalation_decided', unitContacts(), data);
+          await recordStep('escalation_decided', actor, extended ?? data, [{ kind: 'escalation_decided', audience: unitContacts(), params: data }]);
           await settle('extended', actor);
           break;
         case 'propose_accountability':

@@ -3,7 +3,7 @@
  * notice's state through an idempotent activity (records written in order, one after another, the
  * search attributes upserted with each), and the notice's messages. Workflow code: deterministic.
  */
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { NoticeActivities, NotifyRequest } from '../activities/types';
 import type { NoticeEvent, NoticeEventType } from '../domain/events';
 import { activeEscalation } from '../domain/escalation';
@@ -13,12 +13,32 @@ import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes'
 
 const acts = proxyActivities<NoticeActivities>(RECORD_ACTIVITY_OPTIONS);
 
+/**
+ * Patch: a step's event and its messages are written by one activity in one transaction
+ * (recordAndNotify) instead of one activity for the record and one per message. Workflows that
+ * took a step before this code replay it as it ran: the record, then each message.
+ */
+export const STEP_ONE_ACTIVITY = 'step-one-activity';
+
 export type Audience = NotifyRequest['audience'];
+
+/** A message a step sends: its kind, to whom, and what it shows. */
+export interface Message {
+  kind: NotifyRequest['kind'];
+  audience: Audience;
+  params?: NotifyRequest['params'];
+}
 
 export interface NoticeRecorder {
   readonly state: NoticeState;
   /** Records an event; records are written in order, one after another. */
   record: (type: NoticeEventType, actor: Actor, data?: Record<string, unknown>) => Promise<void>;
+  /**
+   * An event and the messages it sends, as one step: one activity and one transaction (the
+   * message keys are those the record-then-notify path used, so a workflow that changes path
+   * mid-way sends nothing twice).
+   */
+  step: (type: NoticeEventType, actor: Actor, data: Record<string, unknown>, messages: Message[]) => Promise<void>;
   /**
    * A system event and its message in one activity. Only for events that change none of the search
    * attributes (a reminder), so nothing is upserted.
@@ -34,33 +54,61 @@ export interface NoticeRecorder {
 
 export function noticeRecorder(state: NoticeState): NoticeRecorder {
   let recording: Promise<void> = Promise.resolve();
-  return {
+
+  const event = (type: NoticeEventType, actor: Actor, data: Record<string, unknown>): NoticeEvent => {
+    state.version += 1;
+    return { seq: state.version, type, actorId: actor.id, at: nowIso(), data };
+  };
+  const snapshot = (): NoticeState => JSON.parse(JSON.stringify(state)) as NoticeState;
+  const request = (m: Message): NotifyRequest => ({
+    key: `${state.id}#${state.version}:${m.kind}`,
+    kind: m.kind,
+    noticeId: state.id,
+    audience: m.audience,
+    params: m.params ?? {},
+  });
+  const upsert = (): void =>
+    upsertSearchAttributes([
+      { key: SA_STATUS, value: state.status },
+      { key: SA_OVERDUE, value: state.overdue ?? 'none' },
+      { key: SA_ESCALATION_LEVEL, value: activeEscalation(state)?.level ?? 0 },
+    ]);
+
+  const rec: NoticeRecorder = {
     state,
     record(type, actor, data = {}) {
-      state.version += 1;
-      const event: NoticeEvent = { seq: state.version, type, actorId: actor.id, at: nowIso(), data };
-      const snapshot = JSON.parse(JSON.stringify(state)) as NoticeState;
-      recording = recording.then(() => acts.recordNoticeEvent({ state: snapshot, event }));
-      upsertSearchAttributes([
-        { key: SA_STATUS, value: state.status },
-        { key: SA_OVERDUE, value: state.overdue ?? 'none' },
-        { key: SA_ESCALATION_LEVEL, value: activeEscalation(state)?.level ?? 0 },
-      ]);
+      const e = event(type, actor, data);
+      const s = snapshot();
+      recording = recording.then(() => acts.recordNoticeEvent({ state: s, event: e }));
+      upsert();
       return recording;
     },
+    async step(type, actor, data, messages) {
+      if (messages.length === 0 || !patched(STEP_ONE_ACTIVITY)) {
+        await rec.record(type, actor, data);
+        for (const m of messages) await rec.notify(m.kind, m.audience, m.params);
+        return;
+      }
+      const e = event(type, actor, data);
+      const s = snapshot();
+      const requests = messages.map(request);
+      recording = recording.then(async () => void (await acts.recordAndNotify({ state: s, event: e, notify: requests })));
+      upsert();
+      await recording;
+    },
     recordAndNotify(type, data, kind, audience, params) {
-      state.version += 1;
-      const event: NoticeEvent = { seq: state.version, type, actorId: SYSTEM_ACTOR.id, at: nowIso(), data };
-      const snapshot = JSON.parse(JSON.stringify(state)) as NoticeState;
-      const request: NotifyRequest = { key: `${state.id}#${state.version}:${kind}`, kind, noticeId: state.id, audience, params };
-      recording = recording.then(async () => void (await acts.recordAndNotify({ state: snapshot, event, notify: request })));
+      const e = event(type, SYSTEM_ACTOR, data);
+      const s = snapshot();
+      const r = request({ kind, audience, params });
+      recording = recording.then(async () => void (await acts.recordAndNotify({ state: s, event: e, notify: r })));
       return recording;
     },
     async notify(kind, audience, params = {}) {
-      await acts.notify({ key: `${state.id}#${state.version}:${kind}`, kind, noticeId: state.id, audience, params });
+      await acts.notify(request({ kind, audience, params }));
     },
     recorded: () => recording,
     unitContacts: () => [{ unitId: state.unitId, unitRoles: ['liaison', 'direct_responsible'] }],
     office: () => [{ universityRoles: ['office'] }],
   };
+  return rec;
 }

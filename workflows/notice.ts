@@ -49,7 +49,7 @@ import {
 import { actionsOn } from './actions';
 import { ActivityFailure, NOT_RECORDED_PATCH, notRecorded, notRecordedFailure, nowIso, RECORD_ACTIVITY_OPTIONS } from './common';
 import { noticeEscalation, type NoticeEscalation } from './notice-escalation';
-import { noticeRecorder, type NoticeRecorder } from './notice-recorder';
+import { noticeRecorder, STEP_ONE_ACTIVITY, type Message, type NoticeRecorder } from './notice-recorder';
 import { SA_STATUS } from './search-attributes';
 
 /**
@@ -82,17 +82,20 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
   takeActions(rec, escalation, v12);
 
   // 1. The notice is issued: recorded first. If that fails for good it ends as not issued, for the office.
+  //    The unit is told in the same step: its contacts, or whom the policy names for the severity.
+  //    (Before patch step-one-activity the message was a second activity, once the record was written.)
+  const told = input.newNoticeRoles ? [{ unitId: state.unitId, unitRoles: input.newNoticeRoles }] : rec.unitContacts();
+  const newNotice: Message = { kind: 'new_notice', audience: told, params: { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at } };
+  const together = patched(STEP_ONE_ACTIVITY);
   try {
-    await rec.record('issued', input.issuedBy, { acknowledgeBy: state.acknowledgeBy, rectifyBy: state.rectifyBy });
+    await rec.step('issued', input.issuedBy, { acknowledgeBy: state.acknowledgeBy, rectifyBy: state.rectifyBy }, together ? [newNotice] : []);
   } catch (err) {
     await endNotIssued(state, err);
     await condition(allHandlersFinished);
     return state;
   }
   issued = true;
-  // 2. The unit is told: its contacts, or whom the policy names for the severity.
-  const told = input.newNoticeRoles ? [{ unitId: state.unitId, unitRoles: input.newNoticeRoles }] : rec.unitContacts();
-  await rec.notify('new_notice', told, { acknowledgeBy: state.acknowledgeBy.at, rectifyBy: state.rectifyBy.at });
+  if (!together) await rec.notify(newNotice.kind, newNotice.audience, newNotice.params);
 
   // 3. Until it is closed or withdrawn: the next reminder or deadline, or the escalation's next
   //    leader reminder, timeout or end of supervision — whichever comes first; any action re-plans.
@@ -119,7 +122,7 @@ export async function noticeWorkflow(input: NoticeInput): Promise<NoticeState> {
 
 /** The unit's and the office's actions on the notice, and the leaders' decisions on its escalation. */
 function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boolean): void {
-  const { state, record, notify, unitContacts, office } = rec;
+  const { state, step, unitContacts, office } = rec;
   const action = actionsOn(state);
 
   action(acknowledgeUpdate, {
@@ -127,8 +130,7 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
     check: ({ actor }) => checkAcknowledge(state, actor),
     apply: ({ actor }) => acknowledge(state, actor, nowIso()),
     record: async ({ actor }) => {
-      await record('acknowledged', actor);
-      await notify('acknowledged', office());
+      await step('acknowledged', actor, {}, [{ kind: 'acknowledged', audience: office() }]);
       await escalation.settle();
       return state;
     },
@@ -139,8 +141,9 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
     check: ({ actor, report }) => checkSubmitRectification(state, actor, report),
     apply: ({ actor, report }) => submitRectification(state, actor, report, nowIso()),
     record: async ({ actor }, r) => {
-      await record('rectification_submitted', actor, { round: r.round, evidence: r.evidence.length });
-      await notify('report_submitted', office(), { round: r.round });
+      await step('rectification_submitted', actor, { round: r.round, evidence: r.evidence.length }, [
+        { kind: 'report_submitted', audience: office(), params: { round: r.round } },
+      ]);
       return state;
     },
   });
@@ -158,13 +161,15 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
       return { pause, newDeadline };
     },
     record: async ({ actor, review: input }, { pause, newDeadline }) => {
-      await record(input.decision === 'accept' ? 'review_accepted' : 'review_rejected', actor, {
+      const data = {
         round: state.rectifications.length,
         comment: input.comment ?? '',
         ...(newDeadline ? { rectifyBy: newDeadline.at } : {}),
         ...(pause ? { reviewPause: pause.explanation.reviewPause } : {}),
-      });
-      await notify('review_outcome', unitContacts(), { decision: input.decision, comment: input.comment ?? '', rectifyBy: state.rectifyBy.at });
+      };
+      await step(input.decision === 'accept' ? 'review_accepted' : 'review_rejected', actor, data, [
+        { kind: 'review_outcome', audience: unitContacts(), params: { decision: input.decision, comment: input.comment ?? '', rectifyBy: state.rectifyBy.at } },
+      ]);
       await escalation.settle();
       return state;
     },
@@ -175,8 +180,7 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
     check: ({ actor, reason }) => checkWithdraw(state, actor, reason),
     apply: ({ actor, reason }) => withdraw(state, actor, reason, nowIso()),
     record: async ({ actor, reason }) => {
-      await record('withdrawn', actor, { reason });
-      await notify('withdrawn', unitContacts(), { reason });
+      await step('withdrawn', actor, { reason }, [{ kind: 'withdrawn', audience: unitContacts(), params: { reason } }]);
       await escalation.settle();
       return state;
     },
@@ -187,8 +191,9 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
     check: ({ actor, request }) => checkRequestExtension(state, actor, request, Date.now()),
     apply: ({ actor, request }) => requestExtension(state, actor, request, nowIso()),
     record: async ({ actor }, req) => {
-      await record('extension_requested', actor, { requestId: req.id, until: req.until, reason: req.reason });
-      await notify('extension_requested', office(), { until: req.until, reason: req.reason });
+      await step('extension_requested', actor, { requestId: req.id, until: req.until, reason: req.reason }, [
+        { kind: 'extension_requested', audience: office(), params: { until: req.until, reason: req.reason } },
+      ]);
       return state;
     },
   });
@@ -203,8 +208,9 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
       return decideExtension(state, actor, decision, now, newDeadline);
     },
     record: async ({ actor, decision }, req) => {
-      await record(req.status === 'approved' ? 'extension_approved' : 'extension_denied', actor, { requestId: req.id, until: req.until, comment: req.comment ?? '' });
-      await notify('extension_decided', unitContacts(), { decision: decision.decision, until: req.until, comment: req.comment ?? '' });
+      await step(req.status === 'approved' ? 'extension_approved' : 'extension_denied', actor, { requestId: req.id, until: req.until, comment: req.comment ?? '' }, [
+        { kind: 'extension_decided', audience: unitContacts(), params: { decision: decision.decision, until: req.until, comment: req.comment ?? '' } },
+      ]);
       await escalation.settle();
       return state;
     },
@@ -215,7 +221,7 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
     check: ({ deadlines }) => checkRecomputeDeadlines(state, deadlines),
     apply: ({ deadlines }) => applyRecomputedDeadlines(state, deadlines, nowIso()),
     record: async ({ actor }, changes) => {
-      await record('deadlines_recomputed', actor, changes);
+      await step('deadlines_recomputed', actor, changes, []);
       await escalation.settle();
       return state;
     },
@@ -227,7 +233,7 @@ function takeActions(rec: NoticeRecorder, escalation: NoticeEscalation, v12: boo
 
 /** A reminder, or a deadline missed: overdue, which starts an escalation. */
 async function fireDeadline(rec: NoticeRecorder, escalation: NoticeEscalation, timer: TimerEvent): Promise<void> {
-  const { state, record, notify, unitContacts, office } = rec;
+  const { state, record, notify, step, unitContacts, office } = rec;
   if (timer.kind === 'reminder') {
     state.remindersSent.push(timer.key);
     const deadline = timer.deadline === 'acknowledge' ? state.acknowledgeBy : state.rectifyBy;
@@ -244,8 +250,9 @@ async function fireDeadline(rec: NoticeRecorder, escalation: NoticeEscalation, t
   }
   if (!markOverdue(state, timer.deadline)) return;
   const deadline = timer.deadline === 'acknowledge' ? state.acknowledgeBy : state.rectifyBy;
-  await record('overdue', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at });
-  await notify('overdue', [...unitContacts(), ...office()], { deadline: timer.deadline, due: deadline.at });
+  await step('overdue', SYSTEM_ACTOR, { deadline: timer.deadline, due: deadline.at }, [
+    { kind: 'overdue', audience: [...unitContacts(), ...office()], params: { deadline: timer.deadline, due: deadline.at } },
+  ]);
   await escalation.onOverdue(timer.deadline);
 }
 

@@ -111,7 +111,7 @@ test('a workflow retrying a failing activity is listed for the office, logged on
     );
     expect(body.threshold).toBe(2);
     const item = body.items.find((i) => i.workflowId === `notice-${id}`)!;
-    expect(item).toMatchObject({ workflowType: 'noticeWorkflow', activityType: 'recordNoticeEvent' });
+    expect(item).toMatchObject({ workflowType: 'noticeWorkflow', activityType: 'recordAndNotify' });
     expect(item.attempts).toBeGreaterThan(2);
     expect(item.lastFailure).not.toBe('');
     expect(Date.parse(item.scheduledAt!)).toBeGreaterThan(Date.now() - 120000);
@@ -123,7 +123,7 @@ test('a workflow retrying a failing activity is listed for the office, logged on
     // Counted in the metrics (the last scan's figure).
     const metrics = await request(app).get('/metrics');
     expect(metrics.text).toMatch(/^cyberduty_stuck_activities\{app="cyberduty"\} [1-9]\d*$/m);
-    expect(JSON.parse(logged[0])).toMatchObject({ level: 50, stuck: { workflowId: `notice-${id}`, activityType: 'recordNoticeEvent' } });
+    expect(JSON.parse(logged[0])).toMatchObject({ level: 50, stuck: { workflowId: `notice-${id}`, activityType: 'recordAndNotify' } });
     // The office only.
     expect((await call(asked, 'GET', '/api/system/stuck', { as: LIAISON.cs })).status).toBe(403);
     expect((await call(asked, 'GET', '/api/system/stuck', { as: null })).status).toBe(401);

@@ -56,11 +56,25 @@ test('recordings cover every workflow type, each with a history that did work', 
   }
 });
 
+const activities = (h: temporal.api.history.v1.IHistory) =>
+  (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
+
 test('both sides of the reminder patch are recorded: a reminder before it (two activities) and after it (one)', () => {
-  const activities = (h: temporal.api.history.v1.IHistory) =>
-    (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
-  const escalated = histories.filter((h) => h.name.endsWith('notice-escalated-proposal'));
-  expect(escalated.map((h) => activities(h.history).includes('recordAndNotify')).sort()).toEqual([false, true]);
+  const escalated = histories.filter((h) => ['pre-reminder-patch-notice-escalated-proposal', 'pre-step-one-activity-notice-escalated-proposal'].includes(h.name));
+  expect(escalated.map((h) => activities(h.history).includes('recordAndNotify'))).toEqual([false, true]);
+});
+
+test('both sides of the step patch are recorded: records and messages as separate activities before it, one activity per step after it', () => {
+  const before = histories.filter((h) => h.name.startsWith('pre-step-one-activity-notice-'));
+  const after = histories.filter((h) => h.name.startsWith('notice-'));
+  expect(before.length).toBe(after.length);
+  expect(after.length).toBeGreaterThan(0);
+  for (const h of before) expect(activities(h.history)).toContain('notify');
+  for (const h of after) {
+    const names = activities(h.history);
+    expect(names).not.toContain('notify');
+    expect(names).toContain('recordAndNotify');
+  }
 });
 
 test('every recorded history replays against the current workflow code', async () => {

@@ -151,9 +151,16 @@ export class NoticeStubs {
     recordNoticeEvent: ({ state, event }) => Promise.resolve(this.push(state, event)),
     recordNotIssued: ({ state, event }) => Promise.resolve(this.push(state, event)),
     recordAndNotify: ({ state, event, notify }) => {
-      this.messages.push(notify);
-      this.push(state, event);
-      return Promise.resolve({ recipients: 1 });
+      // One transaction in the real activity: the record and its messages land together, so a held
+      // message holds the record too.
+      const requests = Array.isArray(notify) ? notify : [notify];
+      const held = requests.map((r) => this.hold?.(r)).find((h): h is Promise<void> => h !== undefined);
+      const write = () => {
+        this.messages.push(...requests);
+        this.push(state, event);
+        return { recipients: requests.length };
+      };
+      return held ? held.then(write) : Promise.resolve(write());
     },
     notify: (req) => {
       const held = this.hold?.(req);
