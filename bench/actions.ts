@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { baselineWorker, benchStack, header, httpJson, issueNotice, num, parseFlags, pool, SERVER_FLAGS, summary, temporalUnderTest } from './lib';
+import { baselineWorker, benchStack, cpuReport, cpuSample, header, httpJson, issueNotice, num, parseFlags, pool, SERVER_FLAGS, summary, temporalUnderTest } from './lib';
 import { fastPolicy } from '../test/support/stack';
 
 async function main(): Promise<void> {
@@ -17,14 +17,16 @@ async function main(): Promise<void> {
   const n = num(flags, 'n', 200);
   const temporal = await temporalUnderTest(flags);
   header(`human action latency: acknowledge end to end vs a bare express handler and a bare update, ${n} requests at concurrency 1 and 16`, temporal);
+  // Each level's latencies, and below them where the CPU went while it ran (per request).
   const timed = async (c: number, fn: (i: number) => Promise<void>) => {
     const lat: number[] = [];
+    const cpu0 = cpuSample();
     await pool(n, c, async (i) => {
       const t = performance.now();
       await fn(i);
       lat.push(performance.now() - t);
     });
-    return summary(lat);
+    return `${summary(lat)}\n                                    ${cpuReport(cpu0, cpuSample(), n)}`;
   };
   try {
     // Bare express: the HTTP floor.

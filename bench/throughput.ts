@@ -6,7 +6,7 @@
  * workflows with one no-op activity each, started by a plain client at the same concurrency and
  * awaited to completion. Prints both rates and the ratio (target: within 1.5× of the baseline).
  */
-import { baselineWorker, benchStack, fmtMs, header, issueNotice, num, parseFlags, pool, SERVER_FLAGS, summary, temporalUnderTest } from './lib';
+import { baselineWorker, benchStack, cpuReport, cpuSample, fmtMs, header, issueNotice, num, parseFlags, pool, SERVER_FLAGS, summary, temporalUnderTest } from './lib';
 import { fastPolicy } from '../test/support/stack';
 
 async function main(): Promise<void> {
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   header(`notice throughput: ${n} notices through the API at concurrency ${c}, beside ${n} bare workflows`, temporal);
   try {
     const bare = await baselineWorker(temporal, { noop: () => Promise.resolve() });
+    let cpu0 = cpuSample();
     let started = Date.now();
     const bareLat: number[] = [];
     await pool(n, c, async (i) => {
@@ -25,8 +26,10 @@ async function main(): Promise<void> {
       bareLat.push(Date.now() - t);
     });
     const bareS = (Date.now() - started) / 1000;
+    const bareCpu = cpuReport(cpu0, cpuSample(), n);
     await bare.stop();
     console.log(`baseline  bare workflow + 1 no-op activity: ${(n / bareS).toFixed(1)}/s (${fmtMs(bareS * 1000)}); each ${summary(bareLat)}`);
+    console.log(`          ${bareCpu}`);
 
     const stack = await benchStack(temporal, { policy: fastPolicy({ ack: 'P1D', rectify: 'P7D' }) });
     try {
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
       const units = ['cs', 'ice', 'ship', 'mee', 'power'];
       const lat: number[] = [];
       let retries = 0;
+      cpu0 = cpuSample();
       started = Date.now();
       await pool(n, c, async (i) => {
         const t = Date.now();
@@ -47,8 +51,10 @@ async function main(): Promise<void> {
         lat.push(Date.now() - t);
       });
       const s = (Date.now() - started) / 1000;
+      const noticeCpu = cpuReport(cpu0, cpuSample(), n);
       const recorded = (await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notice_events WHERE type = 'issued'`)).rows[0].n;
       console.log(`cyberduty POST /api/notices → issued recorded: ${(n / s).toFixed(1)}/s (${fmtMs(s * 1000)}); each ${summary(lat)}; issued rows ${recorded}; ${retries} requests repeated after a 503`);
+      console.log(`          ${noticeCpu}`);
       console.log(`ratio baseline rate / notice rate: ${(n / bareS / (n / s)).toFixed(2)}× (target ≤ 1.5×)`);
     } finally {
       await stack.close();

@@ -3,7 +3,7 @@
  * notice's state through an idempotent activity (records written in order, one after another, the
  * search attributes upserted with each), and the notice's messages. Workflow code: deterministic.
  */
-import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { NoticeActivities, NotifyRequest } from '../activities/types';
 import type { NoticeEvent, NoticeEventType } from '../domain/events';
 import { activeEscalation } from '../domain/escalation';
@@ -15,8 +15,9 @@ const acts = proxyActivities<NoticeActivities>(RECORD_ACTIVITY_OPTIONS);
 
 /**
  * Patch: a step's event and its messages are written by one activity in one transaction
- * (recordAndNotify) instead of one activity for the record and one per message. Workflows that
- * took a step before this code replay it as it ran: the record, then each message.
+ * (recordAndNotify) instead of one activity for the record and one per message, and only the
+ * search attributes that changed are upserted. Workflows that took a step before this code replay
+ * it as it ran: the record with every attribute, then each message.
  */
 export const STEP_ONE_ACTIVITY = 'step-one-activity';
 
@@ -73,6 +74,17 @@ export function noticeRecorder(state: NoticeState): NoticeRecorder {
       { key: SA_OVERDUE, value: state.overdue ?? 'none' },
       { key: SA_ESCALATION_LEVEL, value: activeEscalation(state)?.level ?? 0 },
     ]);
+  // Only what changed: each upsert is a visibility write on the server, and most steps change one
+  // attribute or none (the are those the workflow was started with).
+  const upsertChanged = (): void => {
+    const now = workflowInfo().typedSearchAttributes;
+    const changed = [];
+    if (now.get(SA_STATUS) !== state.status) changed.push({ key: SA_STATUS, value: state.status });
+    if (now.get(SA_OVERDUE) !== (state.overdue ?? 'none')) changed.push({ key: SA_OVERDUE, value: state.overdue ?? 'none' });
+    const level = activeEscalation(state)?.level ?? 0;
+    if (now.get(SA_ESCALATION_LEVEL) !== level) changed.push({ key: SA_ESCALATION_LEVEL, value: level });
+    if (changed.length > 0) upsertSearchAttributes(changed);
+  };
 
   const rec: NoticeRecorder = {
     state,
@@ -93,7 +105,7 @@ export function noticeRecorder(state: NoticeState): NoticeRecorder {
       const s = snapshot();
       const requests = messages.map(request);
       recording = recording.then(async () => void (await acts.recordAndNotify({ state: s, event: e, notify: requests })));
-      upsert();
+      upsertChanged();
       await recording;
     },
     recordAndNotify(type, data, kind, audience, params) {

@@ -9,11 +9,11 @@
  *   3. the records' database is cut off (the proxy drops every connection and refuses new ones)
  *      across level 3's deadline: the API answers 503 with a clear message and /readyz says so; the
  *      worker's activities retry; everything recovers by itself when it is back;
- *   4. the SMTP server is down when level 5 is reached: its e-mails fail, retry, and go out once it
- *      is back.
+ *   4. the SMTP server and the unit's DingTalk robot webhook are down when level 5 is reached: its
+ *      e-mails and group posts fail, retry, and go out once they are back.
  * Then, against the outbox, the timeline and the audit chain: every level reached once, the
- * deadline fired once, every e-mail row sent and received, no Message-ID received twice, the
- * audit chain verifies. PostgreSQL only (several processes). The scenario's parts are shared with
+ * deadline fired once, every e-mail row sent and received, no Message-ID received twice, every
+ * robot post received once, the audit chain verifies. PostgreSQL only (several processes). The scenario's parts are shared with
  * durability-pg.test.ts (the Temporal server on PostgreSQL) through test/support/durability.ts.
  */
 import fs from 'node:fs';
@@ -34,12 +34,16 @@ import type { Cluster, Proc } from '../support/processes';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { eventually } from '../support/wait';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+
+const ROBOT_SECRET = 'SEC-durability';
 
 const d = process.env.DATABASE_URL ? describe : describe.skip;
 
 d('durability: worker SIGKILL, Temporal restart, database and SMTP outages during an escalation', () => {
   let c: Cluster;
   let sink: SmtpSink;
+  let hooks: WebhookReceiver;
   let proxy: TcpProxy;
   let temporal: DevServer;
   let temporalPort: number;
@@ -58,6 +62,8 @@ d('durability: worker SIGKILL, Temporal restart, database and SMTP outages durin
     const viaProxy = new URL(process.env.DATABASE_URL!);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     sink = await startSmtpSink();
+    hooks = await startWebhookReceiver();
+    hooks.setSecret('cs-group', ROBOT_SECRET);
     temporalPort = await freePort();
     temporalFile = path.join(fs.mkdtempSync('/tmp/cyberduty-temporal-'), 'temporal.db');
     temporal = await startTemporal();
@@ -71,11 +77,19 @@ d('durability: worker SIGKILL, Temporal restart, database and SMTP outages durin
     await temporal?.stop();
     await proxy?.close();
     await sink?.stop();
+    await hooks?.close();
     if (temporalFile) fs.rmSync(path.dirname(temporalFile), { recursive: true, force: true });
   });
 
   test('every level once, every e-mail once, nothing lost, the audit chain intact', async () => {
     const p = await probes(c);
+    // The unit's group robot (DingTalk, signed) gets the unit's posts beside the e-mails.
+    const robot = await fetch(`${api.url}/api/notification-channels/unit/cs/dingtalk`, {
+      method: 'PUT',
+      headers: p.office,
+      body: JSON.stringify({ webhookUrl: hooks.url('dingtalk', 'cs-group'), secret: ROBOT_SECRET }),
+    });
+    expect(robot.status).toBe(200);
     const id = await issueNotice(api, p);
 
     // 1. SIGKILL the worker once level 1 is reached and its e-mails are out; restart it only after
@@ -121,19 +135,34 @@ d('durability: worker SIGKILL, Temporal restart, database and SMTP outages durin
     await p.reached(id, 4);
     await p.emailsAllSent(id);
 
-    // 4. SMTP down when level 5 is reached: its e-mails fail, then go out once it is back.
+    // 4. SMTP and the robot webhook down when level 5 is reached (the webhook answering 503 to
+    //    every post): its e-mails and group posts fail, then go out once both are back.
     await sink.stop();
+    hooks.failNext(1_000_000, { status: 503 });
     await p.reached(id, 5);
-    await eventually(async () => {
-      const r = await c.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM notification_attempts a JOIN notification_outbox o ON o.id = a.outbox_id
-          WHERE o.ref_id = $1 AND o.channel = 'email' AND a.result = 'error'`,
-        [id],
-      );
-      return r.rows[0].n > 0;
-    }, 30000, 'an e-mail attempt to fail while SMTP is down');
+    const failedOn = (channel: string) =>
+      eventually(async () => {
+        const r = await c.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM notification_attempts a JOIN notification_outbox o ON o.id = a.outbox_id
+            WHERE o.ref_id = $1 AND o.channel = $2 AND a.result = 'error'`,
+          [id, channel],
+        );
+        return r.rows[0].n > 0;
+      }, 30000, `a ${channel} attempt to fail while it is down`);
+    await failedOn('email');
+    await failedOn('dingtalk');
     await sink.start();
+    hooks.failNext(0);
     await topOfChainThenWithdraw(c, api, p, id);
     await expectNothingLostNothingTwice(c, api, sink, p, id);
+    // Every group post of the notice sent (checked above: no row left pending or failed) and
+    // received once, signed as DingTalk requires.
+    const posts = (await c.db.query<{ idempotency_key: string }>(`SELECT idempotency_key FROM notification_outbox WHERE ref_id = $1 AND channel = 'dingtalk'`, [id])).rows;
+    expect(posts.length).toBeGreaterThan(0);
+    const keys = new Set(posts.map((r) => r.idempotency_key));
+    const got = hooks.messages.filter((m) => m.key && keys.has(m.key));
+    expect(new Set(got.map((m) => m.key))).toEqual(keys);
+    expect(got).toHaveLength(keys.size);
+    expect(hooks.rejections.filter((r) => r.reason !== 'scripted failure')).toEqual([]);
   }, 300000);
 });
