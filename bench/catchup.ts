@@ -9,8 +9,9 @@
  * Temporal server on PostgreSQL of this run's own; `--server pg`: a shared running server is not
  * stopped, only the processes) — and stays down until `--down` seconds after the deadline.
  * Then everything starts again, and the benchmark reads the records' database until every notice
- * has its `overdue` and its first `escalated` event (level 1: the overdue record, its messages,
- * the plan of the escalation, the escalation record and its two messages — six activities).
+ * has its `overdue` and its first `escalated` event (level 1: the overdue with its message, the
+ * plan of the escalation, the escalation record with its two messages — three activities since
+ * patch step-one-activity, six before).
  * Reported: the time from the restart to the last record, and each notice's record time after the
  * restart (p50/p95/max).
  *
