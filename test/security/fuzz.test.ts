@@ -201,9 +201,25 @@ const json = fc.jsonValue({ maxDepth: 3 });
  */
 const BAD_CHARS = ['\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\u0001', '\u0008', '\u000b', '\u000c', '\u001b', '\u001f', '\u007f', '\u0080', '\u0085', '\u009f'];
 const anyUnicode = fc.string({ unit: 'binary', maxLength: 30 });
+/** Still holds one of BAD_CHARS (a lone surrogate: one that is not half of a pair). */
+function stillBad(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c <= 0x1f && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f)) return true;
+    const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+      else return true;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+// The filter: a high surrogate put before a string that starts with a lone low one (which `binary`
+// strings may hold) makes a valid pair, and the text is good after all (a CI run's counterexample).
 const poisoned = fc
   .tuple(anyUnicode, fc.oneof(fc.constantFrom(...BAD_CHARS), fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))), anyUnicode)
-  .map(([a, bad, b]) => `${a}${bad}${b}`);
+  .map(([a, bad, b]) => `${a}${bad}${b}`)
+  .filter(stillBad);
 const unicode = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   anyUnicode,
