@@ -14,6 +14,7 @@ import { createPrcCalendar } from '../../domain/calendar';
 import { hashSecret } from '../../db/sessions';
 import { startStack, type Stack } from '../support/stack';
 import { noticeBody, OFFICE } from '../support/targets';
+import { eventually } from '../support/wait';
 
 let s: Stack;
 beforeAll(async () => {
@@ -121,7 +122,11 @@ test('every /api route accepts the cookie; a write by cookie needs the CSRF toke
     expect(res.body.error).toMatch(/CSRF.*X-CSRF-Token/);
   }
   expect(await count()).toBe(before);
-  const csrfAudit = await audit('auth.csrf_refused', OFFICE);
+  // The refusal answers without waiting for its audit entry (written beside it): wait for all four.
+  const csrfAudit = await eventually(async () => {
+    const rows = await audit('auth.csrf_refused', OFFICE);
+    return rows.length >= 4 ? rows : undefined;
+  }, 10000, 'the four CSRF refusals in the audit log');
   expect(csrfAudit.length).toBeGreaterThanOrEqual(4);
 
   const ok = await request(s.app).post('/api/notices').set('Cookie', cookie).set('X-CSRF-Token', csrf).send(noticeBody('cs', { title: 'CSRF 测试' }));
