@@ -64,7 +64,7 @@ async function firingsOf(incidentId: string) {
 }
 
 /** Waits until the incident's workflow has fired `rule` and its draft is recorded; returns the draft. */
-async function draftFor(incidentId: string, rule: string) {
+async function draftFor(incidentId: string, rule: string, timeoutMs = 30000) {
   return eventually(
     async () => {
       const f = (await firingsOf(incidentId)).find((x) => x.rule === rule);
@@ -72,7 +72,7 @@ async function draftFor(incidentId: string, rule: string) {
       const p = await call(s, 'GET', `/api/accountability-proposals/${f.proposal_id}`, { as: OFFICE });
       return p.status === 200 ? (p.body as { id: string; status: string; trigger: string; facts: string; origin: Record<string, unknown>; noticeIds: string[] }) : undefined;
     },
-    30000,
+    timeoutMs,
     `the ${rule} draft of ${incidentId}`,
   );
 }
@@ -204,7 +204,10 @@ describe('the same facts never fire twice', () => {
     // Stop the worker as soon as the firing is claimed in the database, before or while the draft starts.
     await eventually(async () => (await firingsOf(i.id)).length > 0, 30000, 'the claim');
     await s.restartWorker();
-    const d = await draftFor(i.id, 'mining_repeat');
+    // An activity cut off by the stop is retried only once its 30 s start-to-close timeout has
+    // passed, and the old worker's sticky queue holds the next task ~10 s (a CI pass on the
+    // PostgreSQL server waited longer than 30 s here): wait for both.
+    const d = await draftFor(i.id, 'mining_repeat', 90000);
     expect((d.origin.facts as { count: number }).count).toBe(3);
     expect(await firingsOf(i.id)).toHaveLength(1);
     const n = await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM accountability_proposals WHERE state->'origin'->>'dedupeKey' = $1`, [`mining_repeat:incident:${i.id}`]);
