@@ -132,8 +132,15 @@ export async function fillDate(page: Page, name: string, date: string): Promise<
   const input = page.locator(`input[name="${name}"]`);
   await input.fill(date);
   await input.press('Enter');
-  // The panel closes on Enter; until its fade ends it is an unnamed dialog to axe (a CI run failed
-  // aria-dialog-name on it), and it may cover the next control.
+  // The panel should close on Enter; Element Plus may still hold it open (aria-hidden="false",
+  // an unnamed dialog to axe: CI runs failed aria-dialog-name on it), so Escape closes it.
+  const open = page.locator('.el-popper[role="dialog"][aria-hidden="false"]');
+  for (let attempt = 1; (await open.count()) > 0; attempt++) {
+    if (attempt > 3) throw new Error(`the date panel of ${name} does not close`);
+    await input.press('Escape');
+    await open.first().waitFor({ state: 'detached', timeout: 3000 }).catch(() => undefined);
+  }
+  await input.blur();
   await page.locator('.el-picker__popper:visible').first().waitFor({ state: 'hidden' });
 }
 
@@ -149,6 +156,9 @@ export async function axe(page: Page): Promise<string[]> {
   await page.evaluate(`(() => {
     for (const a of document.getAnimations()) { try { a.finish(); } catch { /* infinite: leave it */ } }
   })()`);
+  // A date panel still closing is an unnamed dialog to axe (CI runs failed aria-dialog-name on one
+  // a moment after fillDate): let it finish closing.
+  await page.locator('.el-picker__popper:visible').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
