@@ -156,9 +156,6 @@ export async function axe(page: Page): Promise<string[]> {
   await page.evaluate(`(() => {
     for (const a of document.getAnimations()) { try { a.finish(); } catch { /* infinite: leave it */ } }
   })()`);
-  // A date panel still closing is an unnamed dialog to axe (CI runs failed aria-dialog-name on one
-  // a moment after fillDate): let it finish closing.
-  await page.locator('.el-picker__popper:visible').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
