@@ -167,7 +167,8 @@ test('the office records 7(3) from a data-leak incident and 7(4), 7(7), 7(8) fro
     // No consequences field but for 7(6).
     expect(await phone.getByLabel('造成的严重后果（必填）', { exact: true }).count()).toBe(0);
     lastFactsAt = await phone.locator('input[name="factsAt"]').inputValue();
-    expect(lastFactsAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    // Chromium drops the seconds from the value when they are :00 (the normalized form).
+    expect(lastFactsAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/);
     if (c.rule === 'recorded_other') await checkPage(phone, 'trigger-form-phone', true);
     await phone.getByRole('button', { name: '记录并生成问责建议草稿', exact: true }).click();
     const id = await result(phone, false);
