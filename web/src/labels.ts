@@ -126,7 +126,8 @@ export function beijingLocal(value: string | null | undefined): string | undefin
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
-/** An instant as the value of an <input type="datetime-local"> in Beijing time. */
-export function beijingLocalValue(at: number): string {
-  return new Date(at + 8 * 3600000).toISOString().slice(0, 16);
+/** An instant as the value of an <input type="datetime-local"> in Beijing time: "YYYY-MM-DDTHH:mm",
+ *  or with ":ss" for an input with step="1". */
+export function beijingLocalValue(at: number, seconds = false): string {
+  return new Date(at + 8 * 3600000).toISOString().slice(0, seconds ? 19 : 16);
 }

@@ -81,8 +81,3 @@ export function earlierIncidents(facts: Record<string, unknown>): string[] {
   if (!Array.isArray(facts.earlier)) return [];
   return facts.earlier.map((c: { id?: unknown }) => (typeof c?.id === 'string' ? c.id : '')).filter(Boolean);
 }
-
-/** "YYYY-MM-DDTHH:mm:ss" in Beijing time, for an <input type="datetime-local" step="1">. */
-export function beijingLocalSeconds(at: number): string {
-  return new Date(at + 8 * 3600000).toISOString().slice(0, 19);
-}
