@@ -88,13 +88,18 @@ function normaliseDetails(details: AuditInput['details']): AuditEntry['details']
  * lock before taking a seq, so a retry never consumes a number of the chain.
  */
 export async function appendAudit(q: Queryable, input: AuditInput): Promise<AuditEntry | null> {
+  // The lock is a statement of its own: a statement's snapshot is taken before it runs, so a head
+  // read in the statement that waited for the lock could miss the entry committed meanwhile.
   await q.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
-  if (input.idempotencyKey) {
-    const seen = await q.query('SELECT 1 FROM audit_log WHERE idempotency_key = $1', [input.idempotencyKey]);
-    if (seen.rows.length > 0) return null;
-  }
-  const head = await q.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-  const h = head.rows[0];
+  // The key check and the head in one round trip: the lock is held from here to commit.
+  const head = await q.query<{ seen: boolean; seq: string | number | null; hash: string | null }>(
+    `SELECT EXISTS (SELECT 1 FROM audit_log WHERE $1::text IS NOT NULL AND idempotency_key = $1) AS seen, h.seq, h.hash
+       FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS h ON true`,
+    [input.idempotencyKey ?? null],
+  );
+  const row = head.rows[0]!;
+  if (row.seen) return null;
+  const h = row.seq === null || row.hash === null ? null : { seq: row.seq, hash: row.hash };
   const entry = chainEntry(h ? { seq: Number(h.seq), hash: h.hash } : null, {
     at: (input.at ?? new Date()).toISOString(),
     actorId: input.actorId ?? null,
