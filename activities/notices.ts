@@ -5,7 +5,7 @@
  * only moves forward, and inbox rows are keyed by dedupe_key.
  */
 import type { Db } from '../db/client';
-import { getNoticeHeader, writeNoticeEvent, type NoticeHeader } from '../db/notices';
+import { auditNoticeEvent, getNoticeHeader, writeNoticeEvent, writeNoticeRows, type NoticeHeader } from '../db/notices';
 import { getDelegates, getPeople, getUnit, getUnitChain, resolveAudience } from '../db/org';
 import { enqueueInTransaction, enqueueNotifications, outboxEvents, type EnqueueRequest } from '../notifications/outbox';
 import { renderMessage } from '../notifications/render';
@@ -46,13 +46,15 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
       const prepared = await Promise.all((Array.isArray(notify) ? notify : [notify]).map((r) => prepareNotice(r, header)));
       const settings = notificationSettings();
       const result = await db.tx(async (q) => {
-        await writeNoticeEvent(q, state, event);
+        await writeNoticeRows(q, state, event);
         const sum = { recipients: 0, queued: 0 };
         for (const p of prepared) {
           const r = await enqueueInTransaction(q, p, settings);
           sum.recipients += r.recipients;
           sum.queued += r.queued;
         }
+        // Last: the audit lock serialises every worker's steps from here to commit.
+        await auditNoticeEvent(q, state, event);
         return sum;
       });
       if (result.queued > 0) outboxEvents.emit('enqueued', result.queued);

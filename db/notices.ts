@@ -25,6 +25,16 @@ export function allocateNoticeId(db: Db, year: number, idempotencyKey: string | 
  * Idempotent: a retried activity writes nothing twice.
  */
 export async function writeNoticeEvent(q: Queryable, state: NoticeState, event: NoticeEvent): Promise<void> {
+  await writeNoticeRows(q, state, event);
+  await auditNoticeEvent(q, state, event);
+}
+
+/**
+ * The rows of a notice's event without its audit entry, for a transaction that writes more (the
+ * event's messages) before `auditNoticeEvent` closes it: the audit lock is global and held to
+ * commit, so what follows it is serialised across every worker.
+ */
+export async function writeNoticeRows(q: Queryable, state: NoticeState, event: NoticeEvent): Promise<void> {
   await q.query(
     `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
        acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
@@ -85,6 +95,10 @@ export async function writeNoticeEvent(q: Queryable, state: NoticeState, event: 
       ],
     );
   }
+}
+
+/** The event's audit entry: the last statement of its transaction. */
+export async function auditNoticeEvent(q: Queryable, state: NoticeState, event: NoticeEvent): Promise<void> {
   await auditEvent(q, NOTICES, state.id, state.status, event);
 }
 
