@@ -184,21 +184,25 @@ export async function enqueueInTransaction(q: Queryable, req: EnqueueRequest, se
   }
 
   const link = req.link ?? null;
-  await q.query(
-    `INSERT INTO inbox_messages (dedupe_key, person_id, kind, notice_id, subject, body, link)
-     SELECT k, p, $5, $6, s, b, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(k, p, s, b)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [inbox.map((i) => i.key), inbox.map((i) => i.personId), inbox.map((i) => i.subject), inbox.map((i) => i.body), req.kind, req.ref?.kind === 'notice' ? req.ref.id : null, link],
-  );
-  const inserted = await q.query<{ status: string }>(
-    `INSERT INTO notification_outbox (idempotency_key, channel, recipient, person_id, locale, subject, body, payload, status,
-        sent_at, unit_id, kind, category, ref_kind, ref_id, link, event_at)
-     SELECT k, c, r, p, l, s, b, pl::jsonb, st, CASE WHEN st = 'sent' THEN now() END,
-        $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now())
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-         AS t(k, c, r, p, l, s, b, pl, st)
-     ON CONFLICT (idempotency_key) DO NOTHING
-     RETURNING status`,
+  // The inbox rows, the outbox rows and the dispatchers' wake-up in one statement (one round trip
+  // in the step's transaction). The wake-up is delivered on commit to every dispatcher LISTENing
+  // (other worker processes on PostgreSQL), and only when something is pending.
+  const done = await q.query<{ queued: string | number }>(
+    `WITH inbox AS (
+       INSERT INTO inbox_messages (dedupe_key, person_id, kind, notice_id, subject, body, link)
+       SELECT k, p, $11, $21, s, b, $15 FROM unnest($17::text[], $18::text[], $19::text[], $20::text[]) AS t(k, p, s, b)
+       ON CONFLICT (dedupe_key) DO NOTHING
+     ), queued AS (
+       INSERT INTO notification_outbox (idempotency_key, channel, recipient, person_id, locale, subject, body, payload, status,
+          sent_at, unit_id, kind, category, ref_kind, ref_id, link, event_at)
+       SELECT k, c, r, p, l, s, b, pl::jsonb, st, CASE WHEN st = 'sent' THEN now() END,
+          $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now())
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+           AS t(k, c, r, p, l, s, b, pl, st)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING status
+     ), pending AS (SELECT count(*) AS n FROM queued WHERE status = 'pending')
+     SELECT n AS queued, CASE WHEN n > 0 THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS woke FROM pending`,
     [
       rows.map((r) => r.key),
       rows.map((r) => r.channel),
@@ -216,11 +220,14 @@ export async function enqueueInTransaction(q: Queryable, req: EnqueueRequest, se
       req.ref?.id ?? null,
       link,
       req.eventAt ? new Date(req.eventAt).toISOString() : null,
+      inbox.map((i) => i.key),
+      inbox.map((i) => i.personId),
+      inbox.map((i) => i.subject),
+      inbox.map((i) => i.body),
+      req.ref?.kind === 'notice' ? req.ref.id : null,
     ],
   );
-  const queued = inserted.rows.filter((r) => r.status === 'pending').length;
-  // Delivered on commit to every dispatcher LISTENing (other worker processes on PostgreSQL).
-  if (queued > 0) await q.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+  const queued = Number(done.rows[0]?.queued ?? 0);
   return { recipients: people.length, queued };
 }
 
