@@ -166,3 +166,15 @@ export async function axe(page: Page): Promise<string[]> {
 export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
 }
+
+/**
+ * On a phone the main navigation is one row that scrolls sideways, with the current screen's link
+ * in view: its height (one row, not the three lines it used to wrap to) and whether that link lies
+ * inside the row's visible width.
+ */
+export async function phoneNav(page: Page): Promise<{ height: number; activeInView: boolean }> {
+  const nav = page.getByRole('navigation', { name: '主导航' });
+  const row = (await nav.locator('ul').boundingBox())!;
+  const link = (await nav.locator('a.active, a.active-parent').first().boundingBox())!;
+  return { height: row.height, activeInView: link.x >= row.x - 1 && link.x + link.width <= row.x + row.width + 1 };
+}
