@@ -248,6 +248,15 @@ test('from a phone a unit records a defacement detected minutes ago: the late re
   await actions.getByLabel('已采取的控制措施', { exact: true }).fill('已删除链接，关闭后台');
   await actions.getByRole('button', { name: '提交', exact: true }).first().click();
   await page.getByTestId('incident-status').filter({ hasText: '已控制' }).waitFor();
+  // The closing report with its evidence, shown as its first round with the file's download button.
+  const closing = actions.getByRole('form', { name: '提交总结报告' });
+  await closing.getByLabel('处置情况', { exact: true }).fill('已恢复首页，排查后台弱口令');
+  await closing.getByLabel('整改措施', { exact: true }).fill('更换口令，启用双因素认证');
+  await closing.locator('input[type="file"][name="evidence"]').setInputFiles({ name: '处置报告.txt', mimeType: 'text/plain', buffer: Buffer.from('处置报告') });
+  await closing.getByRole('button', { name: '提交', exact: true }).click();
+  const round = page.locator('article').filter({ has: page.getByRole('heading', { name: /^第 1 次/ }) });
+  await round.getByRole('button', { name: '下载 处置报告.txt', exact: true }).waitFor();
+  expect(await round.innerText()).toContain('更换口令，启用双因素认证');
   await checkPage(page, 'incident-phone');
 
   // The list: the clock since detection ticks each second from the data loaded, with no request
