@@ -1,6 +1,7 @@
 // Small composables the screens share: load data with its error, submit an action with a busy flag,
-// a clock that ticks for live displays.
-import { onMounted, onUnmounted, ref, type Ref } from 'vue';
+// a clock that ticks for live displays, a list whose filters and page live in the address.
+import { onMounted, onUnmounted, ref, watch, type Ref } from 'vue';
+import { useRoute, useRouter } from 'vue-router';
 
 export function useLoad<T>(loader: () => Promise<T>): { data: Ref<T | null>; error: Ref<unknown>; loading: Ref<boolean>; reload: () => Promise<void> } {
   const data = ref<T | null>(null) as Ref<T | null>;
@@ -58,4 +59,50 @@ export function useNow(periodMs = 1000): { now: Ref<number>; skew: Ref<number>; 
     now.value = Date.now() + skew.value;
   }
   return { now, skew, syncTo };
+}
+
+/**
+ * A list whose filters and page live in the address, so a filtered list is linkable and the back
+ * button works: the filter `form` follows the address, the list is loaded (given the page) whenever
+ * the address changes while the screen's route `name` is shown (and `enabled`, if given), and
+ * apply / reset / goPage move the address. `clean` tidies each value before it goes in the address.
+ */
+export function useAddressList<F extends Record<string, string>, T>(
+  name: string,
+  form: F,
+  loader: (page: number) => Promise<T>,
+  opts: { enabled?: () => boolean; clean?: (value: string) => string } = {},
+): { list: ReturnType<typeof useLoad<T>>; page: () => number; apply: () => Promise<void>; reset: () => Promise<void>; goPage: (p: number) => Promise<void> } {
+  const route = useRoute();
+  const router = useRouter();
+  const page = () => Number(route.query.page ?? 1) || 1;
+  const list = useLoad(() => loader(page()));
+  watch(
+    () => route.fullPath,
+    async () => {
+      if (route.name !== name || (opts.enabled && !opts.enabled())) return;
+      for (const k of Object.keys(form) as Array<keyof F & string>) {
+        const v = route.query[k];
+        form[k] = (typeof v === 'string' ? v : '') as F[keyof F & string];
+      }
+      await list.reload();
+    },
+    { immediate: true },
+  );
+  const clean = opts.clean ?? ((v: string) => v);
+  return {
+    list,
+    page,
+    async apply() {
+      const filled: Record<string, string> = {};
+      for (const [k, v] of Object.entries(form)) if (clean(v) !== '') filled[k] = clean(v);
+      await router.push({ name, query: filled });
+    },
+    async reset() {
+      await router.push({ name });
+    },
+    async goPage(p: number) {
+      await router.push({ name, query: { ...route.query, page: String(p) } });
+    },
+  };
 }
