@@ -97,7 +97,7 @@ export async function appendAudit(q: Queryable, input: AuditInput): Promise<Audi
        FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS h ON true`,
     [input.idempotencyKey ?? null],
   );
-  const row = head.rows[0]!;
+  const row = head.rows[0];
   if (row.seen) return null;
   const h = row.seq === null || row.hash === null ? null : { seq: row.seq, hash: row.hash };
   const entry = chainEntry(h ? { seq: Number(h.seq), hash: h.hash } : null, {
