@@ -15,10 +15,12 @@ import {
 } from './calendar';
 import { computeDeadline, type Deadline } from './deadlines';
 import { formatBeijingEn, formatBeijingZh } from './time';
+import { lineText } from './text';
 
 const day = z.strictObject({
   date: z.string().refine(isValidLocalDate, { message: '应为真实存在的日期 YYYY-MM-DD / Expected a real date as YYYY-MM-DD' }),
-  name: z.string().trim().min(1).max(100),
+  // The one text rule (domain/text.ts): a control character or a lone surrogate is a 400 naming it.
+  name: lineText({ max: 100 }),
 });
 
 /** The body of PUT /api/calendar/years/:year. */

@@ -86,6 +86,8 @@ test('a year entered is validated, audited, applied, and the notices it affects 
   expect(weekdayAsWorkday.status).toBe(422);
   expect(JSON.stringify(weekdayAsWorkday.body.details)).toContain('既是节假日又是调休上班日');
   expect((await put(Y, { holidays: [{ date: `${Y}-02-30`, name: '不存在' }] })).status).toBe(400);
+  // A holiday's name follows the one text rule: a NUL or a lone surrogate is a 400, never a 500.
+  for (const name of ['假日\u0000', '假日\ud807x']) expect((await put(Y, { holidays: [{ date: holiday, name }] })).status).toBe(400);
   expect((await put(Y, { holidays: [{ date: holiday, name: '测试用假日' }] }, 'p-li-na')).status).toBe(403);
   expect((await s.as(OFFICE).get('/api/calendar')).body.years.some((y: { year: number }) => y.year === Y)).toBe(false);
 
