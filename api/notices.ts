@@ -50,7 +50,7 @@ export const noticeListQuery = z.strictObject({
   status: z.enum(NOTICE_STATUSES).optional(),
   severity: z.enum(SEVERITY_LEVELS).optional(),
   overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  q: z.string().trim().max(100).transform((v) => v || undefined).optional(),
+  q: queryText(100).trim().transform((v) => v || undefined).optional(),
   calendarWarning: z.enum(['true']).transform(() => true).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),

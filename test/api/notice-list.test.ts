@@ -74,6 +74,16 @@ test('at or below the cap the total is exact', async () => {
   expect({ total: none.total, totalIsExact: none.totalIsExact, items: none.items.length }).toEqual({ total: 0, totalIsExact: true, items: 0 });
 });
 
+test('the search text follows the one text rule: a control character is a 400 naming it', async () => {
+  const found = await list(OFFICE, `q=${encodeURIComponent('计数上限 5')}`);
+  expect(found.items.map((n) => n.id)).toEqual(ids.itoHigh);
+  for (const bad of ['%00', 'a%01b', 'x%1By']) {
+    const r = await s.as(OFFICE).get(`/api/notices?q=${bad}`);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toEqual(expect.any(String));
+  }
+});
+
 test('the OpenAPI document describes the list query and the capped total', () => {
   type Op = { parameters?: Array<{ name: string; in: string }>; responses: Record<string, { content: Record<string, { schema: { properties: Record<string, { type?: string }> } }> }> };
   const op = (buildOpenApi().paths?.['/api/notices'] as Record<string, Op>).get;

@@ -338,7 +338,7 @@ const queryValue = fc.oneof(
   poisoned,
   fc.constantFrom('-1', '0', '1e3', '1.5', 'NaN', 'Infinity', '99999999999999999999', 'true', 'null', 'me', '', 'x'.repeat(5000)),
 );
-const queryKey = fc.oneof(fc.constantFrom('page', 'pageSize', 'unitId', 'status', 'severity', 'overdue', 'assignee', 'noticeId', 'unread', 'anchor', 'from', 'to', 'outcome', 'scope', '__proto__', 'constructor'), fc.string({ maxLength: 12 }));
+const queryKey = fc.oneof(fc.constantFrom('page', 'pageSize', 'unitId', 'status', 'severity', 'overdue', 'assignee', 'noticeId', 'unread', 'anchor', 'from', 'to', 'outcome', 'scope', 'q', 'rule', 'trigger', 'incidentId', 'systemId', 'late', 'actorId', 'targetId', '__proto__', 'constructor'), fc.string({ maxLength: 12 }));
 const enc = (v: string) => {
   try {
     return encodeURIComponent(v);
