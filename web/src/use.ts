@@ -95,7 +95,10 @@ export function useAddressList<F extends Record<string, string>, T>(
     page,
     async apply() {
       const filled: Record<string, string> = {};
-      for (const [k, v] of Object.entries(form)) if (clean(v) !== '') filled[k] = clean(v);
+      for (const [k, v] of Object.entries(form)) {
+        const value = clean(v);
+        if (value !== '') filled[k] = value;
+      }
       await router.push({ name, query: filled });
     },
     async reset() {
