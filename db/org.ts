@@ -387,17 +387,22 @@ function compareRoles(a: { role: string; unitId: string | null }, b: { role: str
 
 /** The roles a person held at `at` (university roles, and roles within units). */
 export async function getPersonRoles(db: Queryable, personId: string, at: Date = new Date()): Promise<PersonRoles> {
-  const person = (await db.query<PersonRow>(`SELECT ${PERSON_COLUMNS} FROM people WHERE id = $1`, [personId])).rows[0];
-  const rows = (
-    await db.query<{ role: string; unit_id: string | null }>(
-      `SELECT DISTINCT role, unit_id FROM role_assignments WHERE person_id = $1 AND ${inForceAt(2)}`,
+  // One statement, one row per role (or one row with no role): every API request asks this.
+  const found = (
+    await db.query<PersonRow & { role: string | null; unit_id: string | null }>(
+      `SELECT ${PERSON_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}, r.role, r.unit_id
+         FROM people p
+         LEFT JOIN (SELECT DISTINCT role, unit_id FROM role_assignments WHERE person_id = $1 AND ${inForceAt(2)}) r ON true
+        WHERE p.id = $1`,
       [personId, at],
     )
-  ).rows
+  ).rows;
+  const rows = found
+    .filter((r): r is typeof r & { role: string } => r.role !== null)
     .map((r) => ({ role: r.role, unitId: r.unit_id }))
     .sort(compareRoles);
   return {
-    person: person ? toPerson(person) : null,
+    person: found[0] ? toPerson(found[0]) : null,
     university: rows.filter((r) => r.unitId === null && isUniversityRole(r.role)).map((r) => r.role as UniversityRole),
     units: rows
       .filter((r): r is { role: UnitRole; unitId: string } => r.unitId !== null && isUnitRole(r.role))
