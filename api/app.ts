@@ -130,9 +130,11 @@ export function createApp(deps: AppDeps): express.Express {
   // Sign-in (public): methods, starting one, the provider's callbacks, the dev page.
   api.use('/auth', publicSignInRoutes(signIn));
   api.use(anonymousSessionProbe);
-  api.use(authFailureLimit(limits, deps.db));
+  const failures = authFailureLimit(limits, deps.db);
+  api.use(failures.check);
   // A bearer token, or the browser's session cookie (with its CSRF token on writes).
   api.use(authenticateRequest(deps.db, deps.tokens, signIn.cfg, deps.logger));
+  api.use(failures.count);
   api.use(personLimit(limits, deps.db));
   // Audit trail: refused logins (sees authenticate's 401s, passes them on) and every write.
   api.use(auditLoginRefusals(deps.db, deps.logger));

@@ -7,10 +7,11 @@
  * On PostgreSQL the counters are in the database (api/rate-store.ts), so the limits hold across
  * API instances; on the embedded PGlite (one process) they are in memory.
  */
-import type { RequestHandler } from 'express';
-import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import type { CurrentUser } from './access';
 import type { Db } from '../db/client';
+import { HttpError } from './errors';
 import { rateStore } from './rate-store';
 
 export interface LimitsConfig {
@@ -27,20 +28,36 @@ const tooMany = {
   details: null,
 };
 
-/** Counts only refused sign-ons (401), per address; put it before authentication. */
-export function authFailureLimit(cfg: LimitsConfig, db?: Db): RequestHandler {
-  const store = rateStore(db, `auth:${cfg.authFailuresPer15Min}:`);
-  return rateLimit({
-    ...(store ? { store } : {}),
-    windowMs: 15 * 60 * 1000,
-    limit: cfg.authFailuresPer15Min,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    message: tooMany,
-  });
+/**
+ * Refused sign-ons (401) per client address, in two halves around authentication: `check` refuses
+ * an address that has used its budget, `count` counts a refusal. A good request costs one read
+ * and no write: every API request passes here, all of them from one address behind a proxy, and
+ * a write per request (express-rate-limit's count-then-take-back) made that address's row the
+ * one every request waited for. `count` runs before the 401 is sent, so the next attempt sees it.
+ * Refusals in flight together may each pass the check: the budget can be overrun by as many
+ * attempts as one client keeps in flight, which does not matter to a guard against guessing.
+ */
+export function authFailureLimit(cfg: LimitsConfig, db?: Db): { check: RequestHandler; count: ErrorRequestHandler } {
+  const windowMs = 15 * 60 * 1000;
+  const store = rateStore(db, `auth:${cfg.authFailuresPer15Min}:`) ?? new MemoryStore();
+  void store.init?.({ windowMs } as Options);
+  const keyOf = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+  return {
+    check: async (req, res, next) => {
+      const seen = await store.get!(keyOf(req));
+      if (seen && seen.totalHits >= cfg.authFailuresPer15Min) {
+        const resetAt = seen.resetTime?.getTime() ?? Date.now() + windowMs;
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - Date.now()) / 1000))));
+        res.status(429).json(tooMany);
+        return;
+      }
+      next();
+    },
+    count: async (err: unknown, req, _res, next) => {
+      if (err instanceof HttpError && err.status === 401) await store.increment(keyOf(req));
+      next(err);
+    },
+  };
 }
 
 /**

@@ -5,9 +5,9 @@
  * If the database is unavailable the request is let through (the limit is a guard against abuse,
  * not a reason to add an outage of its own); the route then answers 503 on its own account.
  */
-import type { IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { Db } from '../db/client';
-import { hit, purgeHits, resetHits, unhit } from '../db/rate-limits';
+import { hit, peekHits, purgeHits, resetHits, unhit } from '../db/rate-limits';
 
 export class DbRateStore implements Store {
   private windowMs = 60000;
@@ -33,6 +33,16 @@ export class DbRateStore implements Store {
       return { totalHits: r.hits, resetTime: r.resetAt };
     } catch {
       return { totalHits: 0, resetTime: new Date(Date.now() + this.windowMs) };
+    }
+  }
+
+  /** The window's count without counting; undefined when there is none, or the database is away. */
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    try {
+      const r = await peekHits(this.db, `${this.prefix}${key}`);
+      return r ? { totalHits: r.hits, resetTime: r.resetAt } : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Fixed-window counters in the database, so that several API processes on one PostgreSQL count
- * one person's requests together. One statement per request: the row is created, reset when its
+ * one person's requests together. One statement per counted request: the row is created, reset when its
  * window has passed, or incremented — atomically under concurrent instances (ON CONFLICT … DO
  * UPDATE takes the row lock).
  */
@@ -16,6 +16,15 @@ export async function hit(q: Queryable, key: string, windowMs: number): Promise<
     [key, Math.round(windowMs)],
   );
   return { hits: r.rows[0].hits, resetAt: new Date(r.rows[0].reset_at) };
+}
+
+/** The current window's count, without counting (null when the key has no open window). */
+export async function peekHits(q: Queryable, key: string): Promise<{ hits: number; resetAt: Date } | null> {
+  const r = await q.query<{ hits: number; reset_at: Date | string }>(
+    'SELECT hits, reset_at FROM rate_limit_hits WHERE key = $1 AND reset_at > now()',
+    [key],
+  );
+  return r.rows[0] ? { hits: r.rows[0].hits, resetAt: new Date(r.rows[0].reset_at) } : null;
 }
 
 export async function unhit(q: Queryable, key: string): Promise<void> {
