@@ -46,6 +46,14 @@ export function zodDetails(err: ZodError) {
   return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
+/** The Temporal frontend could not be reached (gRPC UNAVAILABLE anywhere in the cause chain). */
+function isTemporalUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 14 /* gRPC UNAVAILABLE */) return true;
+  }
+  return false;
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const mapped = fromWorkflowError(err);
   if (mapped instanceof HttpError) {
@@ -75,6 +83,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     req.log?.warn({ err: (err as Error).message }, 'database unavailable');
     res.setHeader('Retry-After', '5');
     res.status(503).json({ error: '数据库暂时不可用，请稍后重试 / The database is unavailable for now; try again shortly', details: null });
+    return;
+  }
+  if (isTemporalUnavailable(err)) {
+    // Reads that ask Temporal itself (the stuck-process scan) while its server is away.
+    req.log?.warn({ err: (err as Error).message }, 'Temporal unavailable');
+    res.setHeader('Retry-After', '5');
+    res.status(503).json({ error: '流程服务暂时不可用，请稍后重试 / The workflow service is unavailable for now; try again shortly', details: null });
     return;
   }
   req.log?.error({ err }, 'unhandled error');

@@ -82,6 +82,10 @@ export async function expectTemporalDown(api: Api, p: Probes, id: string): Promi
   expect(((await during.json()) as { error: string }).error).toBe(
     '流程处理暂时无响应，请稍后刷新查看结果后再试 / The process did not answer in time; refresh in a moment to see whether the action was taken',
   );
+  // A read that asks Temporal itself: a 503 that names the workflow service, not a 500.
+  const scan = await fetch(`${api.url}/api/system/stuck`, { headers: p.office });
+  expect(scan.status).toBe(503);
+  expect(((await scan.json()) as { error: string }).error).toBe('流程服务暂时不可用，请稍后重试 / The workflow service is unavailable for now; try again shortly');
   const notReady = await fetch(`${api.url}/readyz`);
   expect(notReady.status).toBe(503);
   expect(((await notReady.json()) as { checks: { temporal: string } }).checks.temporal).toMatch(/^unavailable/);
