@@ -175,6 +175,14 @@ export function horizontalOverflow(page: Page): Promise<number> {
 export async function phoneNav(page: Page): Promise<{ height: number; activeInView: boolean }> {
   const nav = page.getByRole('navigation', { name: '主导航' });
   const row = (await nav.locator('ul').boundingBox())!;
-  const link = (await nav.locator('a.active, a.active-parent').first().boundingBox())!;
+  const link = (await nav.locator('a[aria-current="page"]').first().boundingBox())!;
   return { height: row.height, activeInView: link.x >= row.x - 1 && link.x + link.width <= row.x + row.width + 1 };
+}
+
+/** The main navigation's current link (its text), or null when none is marked. */
+export async function currentNavLink(page: Page): Promise<string | null> {
+  const links = page.getByRole('navigation', { name: '主导航' }).locator('a[aria-current="page"]');
+  const n = await links.count();
+  if (n > 1) throw new Error(`${n} navigation links are marked current`);
+  return n === 1 ? (await links.textContent())!.trim() : null;
 }

@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { fastPolicy, startStack, type Stack } from '../support/stack';
 import { startOidcProvider, type TestIdp } from '../support/idp';
 import { eventually } from '../support/wait';
-import { axe, launch, newPage, pick, radio, SHOTS, watch } from '../support/browser';
+import { axe, currentNavLink, launch, newPage, pick, radio, SHOTS, watch } from '../support/browser';
 
 const OFFICE = { id: 'p-chen-jing', name: '陈静' };
 const LIAISON = { id: 'p-li-na', name: '李娜' };
@@ -133,6 +133,8 @@ test('from issue to both committees’ decisions, every role by clicking, signed
   // ---- The office issues a notice through the form.
   let page = await as(OFFICE, '/notices/new');
   await page.getByRole('heading', { name: '下发整改通知' }).waitFor();
+  // The issue form has a link of its own, which is the current one (not the list's).
+  expect(await currentNavLink(page)).toBe('下发通知');
   await pick(page, '被通知单位', '计算机科学与技术学院');
   await page.getByLabel('标题').fill('门户网站存在SQL注入漏洞（全角色测试）');
   await pick(page, '问题类别', '安全漏洞');
@@ -145,6 +147,8 @@ test('from issue to both committees’ decisions, every role by clicking, signed
   await page.waitForURL(/\/notices\/T[^/]+$/);
   const first = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
   await noticeStatus(page, '待签收');
+  // A notice's page marks the notices list as current.
+  expect(await currentNavLink(page)).toBe('通知');
 
   // ---- The liaison acknowledges and reports with a file.
   page = await as(LIAISON, `/notices/${first}`);

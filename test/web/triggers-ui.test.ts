@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { fastPolicy, startStack, type Stack } from '../support/stack';
 import { call, incidentBody, noticeBody, OFFICE } from '../support/targets';
 import { eventually } from '../support/wait';
-import { axe, horizontalOverflow, launch, newPage, phoneNav, pick, serve, SHOTS, signIn, signOut, watch } from '../support/browser';
+import { axe, currentNavLink, horizontalOverflow, launch, newPage, phoneNav, pick, serve, SHOTS, signIn, signOut, watch } from '../support/browser';
 
 const LIAISON = 'p-li-na';
 const CS = { direct: 'p-liu-yang', first: 'p-zhang-wei', directName: '刘洋', firstName: '张伟' };
@@ -164,6 +164,8 @@ test('the office records 7(3) from a data-leak incident and 7(4), 7(7), 7(8) fro
     await phone.waitForURL(`${base}/accountability-triggers`);
     await phone.getByTestId('record-trigger').click();
     await phone.waitForURL(`${base}/accountability-triggers/new`);
+    // The record form has no link of its own: its list's link stays the current one.
+    expect(await currentNavLink(phone)).toBe('问责触发记录');
     await pick(phone, '问责情形（第七条）', c.text);
     await pick(phone, '单位', '信息化处');
     await phone.getByLabel('事实（必填）', { exact: true }).fill(c.facts);
