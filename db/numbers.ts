@@ -26,6 +26,10 @@ export const INCIDENT_NUMBERS: NumberSeries = { letter: 'I', counters: 'incident
  * The next number of the series for the year, or the one already given for `key`. With a key, a
  * repeated request must come with the same digest (none given: none recorded), else
  * IdempotencyConflict.
+ * One statement, not a transaction of several: every notice takes the year's counter row, and its
+ * lock is held to the commit, so the fewer round trips between the increment and the commit, the
+ * less the next notice waits. The counter moves only when the key has no number yet (the INSERT …
+ * SELECT … WHERE NOT EXISTS selects no row then).
  */
 export async function allocateNumber(
   db: Db,
@@ -36,26 +40,39 @@ export async function allocateNumber(
   prefix = '',
 ): Promise<{ id: string; existing: boolean }> {
   const { counters, requests, keyColumn, idColumn } = series;
-  return db.tx(async (q) => {
-    if (key) {
-      const prior = await q.query<{ id: string; request_digest: string | null }>(
-        `SELECT ${idColumn} AS id, request_digest FROM ${requests} WHERE ${keyColumn} = $1`,
-        [key],
-      );
-      if (prior.rows[0]) {
-        if ((prior.rows[0].request_digest ?? undefined) !== requestDigest) throw new IdempotencyConflict();
-        return { id: prior.rows[0].id, existing: true };
-      }
-    }
-    const r = await q.query<{ last: number }>(
+  const head = `${prefix ? `${prefix}-` : ''}${series.letter}${year}-`;
+  if (!key) {
+    const r = await db.query<{ last: number }>(
       `INSERT INTO ${counters} (year, last) VALUES ($1, 1)
        ON CONFLICT (year) DO UPDATE SET last = ${counters}.last + 1 RETURNING last`,
       [year],
     );
-    const id = `${prefix ? `${prefix}-` : ''}${series.letter}${year}-${String(r.rows[0].last).padStart(4, '0')}`;
-    if (key) {
-      await q.query(`INSERT INTO ${requests} (${keyColumn}, ${idColumn}, request_digest) VALUES ($1, $2, $3)`, [key, id, requestDigest ?? null]);
-    }
-    return { id, existing: false };
-  });
+    return { id: `${head}${String(r.rows[0].last).padStart(4, '0')}`, existing: false };
+  }
+  const once = () =>
+    db.query<{ id: string; request_digest: string | null; existing: boolean }>(
+      `WITH prior AS (SELECT ${idColumn} AS id, request_digest FROM ${requests} WHERE ${keyColumn} = $1),
+       next AS (
+         INSERT INTO ${counters} (year, last) SELECT $2, 1 WHERE NOT EXISTS (SELECT 1 FROM prior)
+         ON CONFLICT (year) DO UPDATE SET last = ${counters}.last + 1 RETURNING last),
+       made AS (
+         INSERT INTO ${requests} (${keyColumn}, ${idColumn}, request_digest)
+         SELECT $1, $3 || lpad(last::text, greatest(4, length(last::text)), '0'), $4 FROM next
+         RETURNING ${idColumn} AS id)
+       SELECT id, request_digest, true AS existing FROM prior
+       UNION ALL SELECT id, NULL, false FROM made`,
+      [key, year, head, requestDigest ?? null],
+    );
+  let r;
+  try {
+    r = await once();
+  } catch (err) {
+    // The same key in two requests at once: both saw no number, the other one recorded its
+    // number first, and this statement (its increment with it) was undone. Now it sees that one.
+    if ((err as { code?: string }).code !== '23505') throw err;
+    r = await once();
+  }
+  const row = r.rows[0];
+  if (row.existing && (row.request_digest ?? undefined) !== requestDigest) throw new IdempotencyConflict();
+  return { id: row.id, existing: row.existing };
 }

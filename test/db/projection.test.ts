@@ -79,6 +79,23 @@ describe.each(testBackends())('on %s', (backend) => {
     expect(await allocateNumber(db, PROPOSAL_NUMBERS, 2026, undefined, undefined)).toEqual({ id: 'P2026-0003', existing: false });
   });
 
+  test('numbers past 9999 keep every digit, with a key or without; one key sent many times at once gets one number', async () => {
+    await db.query('INSERT INTO notice_counters (year, last) VALUES (2031, 9998)');
+    expect(await allocateNoticeId(db, 2031, 'k-big', 'd')).toEqual({ id: '2031-9999', existing: false });
+    expect(await allocateNoticeId(db, 2031, 'k-bigger', 'd')).toEqual({ id: '2031-10000', existing: false });
+    expect(await allocateNoticeId(db, 2031, undefined, 'd')).toEqual({ id: '2031-10001', existing: false });
+    expect(await allocateNoticeId(db, 2031, 'k-bigger', 'd')).toEqual({ id: '2031-10000', existing: true });
+    // On PostgreSQL these race on separate connections: every one sees the same number, and the
+    // counter moved once for them all.
+    const same = await Promise.all(Array.from({ length: 8 }, () => allocateNoticeId(db, 2032, 'k-race', 'd')));
+    expect(new Set(same.map((x) => x.id))).toEqual(new Set(['2032-0001']));
+    expect(same.filter((x) => !x.existing)).toHaveLength(1);
+    expect((await db.query<{ last: number }>('SELECT last FROM notice_counters WHERE year = 2032')).rows[0].last).toBe(1);
+    // Different keys at once: distinct numbers, none skipped.
+    const many = await Promise.all(Array.from({ length: 8 }, (_, i) => allocateNoticeId(db, 2033, `k-many-${i}`, 'd')));
+    expect(many.map((x) => x.id).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `2033-000${i + 1}`));
+  });
+
   test("a notice's step is written once however often it is retried, never backwards, and read back with the actors' names", async () => {
     const state = notice('2026-0901');
     const issued = step(state, 'issued', OFFICE.id, '2026-03-02T02:00:01.000Z');
