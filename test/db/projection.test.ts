@@ -85,9 +85,18 @@ describe.each(testBackends())('on %s', (backend) => {
     expect(await allocateNoticeId(db, 2031, 'k-bigger', 'd')).toEqual({ id: '2031-10000', existing: false });
     expect(await allocateNoticeId(db, 2031, undefined, 'd')).toEqual({ id: '2031-10001', existing: false });
     expect(await allocateNoticeId(db, 2031, 'k-bigger', 'd')).toEqual({ id: '2031-10000', existing: true });
-    // On PostgreSQL these race on separate connections: every one sees the same number, and the
-    // counter moved once for them all.
-    const same = await Promise.all(Array.from({ length: 8 }, () => allocateNoticeId(db, 2032, 'k-race', 'd')));
+    // On PostgreSQL these race on separate connections: the year's counter row is held locked
+    // while all eight start, so each finds no number for the key and waits; then every one gets
+    // the same number, and the counter moved once for them all.
+    await db.query('INSERT INTO notice_counters (year, last) VALUES (2032, 0)');
+    await Promise.all(Array.from({ length: 8 }, () => db.query('SELECT pg_sleep(0.02)')));
+    let racing: Array<Promise<{ id: string; existing: boolean }>> = [];
+    await db.tx(async (q) => {
+      await q.query('SELECT last FROM notice_counters WHERE year = 2032 FOR UPDATE');
+      racing = Array.from({ length: 8 }, () => allocateNoticeId(db, 2032, 'k-race', 'd'));
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    const same = await Promise.all(racing);
     expect(new Set(same.map((x) => x.id))).toEqual(new Set(['2032-0001']));
     expect(same.filter((x) => !x.existing)).toHaveLength(1);
     expect((await db.query<{ last: number }>('SELECT last FROM notice_counters WHERE year = 2032')).rows[0].last).toBe(1);
