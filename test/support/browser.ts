@@ -179,6 +179,11 @@ export async function phoneNav(page: Page): Promise<{ height: number; activeInVi
   return { height: row.height, activeInView: link.x >= row.x - 1 && link.x + link.width <= row.x + row.width + 1 };
 }
 
+/** The top bar's height in pixels (on a phone: two lines, the name and roles on one). */
+export async function topBarHeight(page: Page): Promise<number> {
+  return (await page.locator('header.topbar').boundingBox())!.height;
+}
+
 /** The main navigation's current link (its text), or null when none is marked. */
 export async function currentNavLink(page: Page): Promise<string | null> {
   const links = page.getByRole('navigation', { name: '主导航' }).locator('a[aria-current="page"]');

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { fastPolicy, startStack, type Stack } from '../support/stack';
 import { call, incidentBody, noticeBody, OFFICE } from '../support/targets';
 import { eventually } from '../support/wait';
-import { axe, currentNavLink, horizontalOverflow, launch, newPage, phoneNav, pick, serve, SHOTS, signIn, signOut, watch } from '../support/browser';
+import { axe, currentNavLink, horizontalOverflow, launch, newPage, phoneNav, pick, serve, SHOTS, signIn, signOut, topBarHeight, watch } from '../support/browser';
 
 const LIAISON = 'p-li-na';
 const CS = { direct: 'p-liu-yang', first: 'p-zhang-wei', directName: '刘洋', firstName: '张伟' };
@@ -152,6 +152,8 @@ test('the office records 7(3) from a data-leak incident and 7(4), 7(7), 7(8) fro
   // The office's sixteen screens: one row that scrolls, the current one (the sixth) in view.
   await eventually(async () => (await phoneNav(phone)).activeInView, 10000, 'the current screen’s link scrolled into view');
   expect((await phoneNav(phone)).height).toBeLessThan(60);
+  // The top bar above it: two lines (it took three, about 110 px, with the tagline and the roles wrapping).
+  expect(await topBarHeight(phone)).toBeLessThan(100);
   const cases = [
     { rule: 'recorded_infrastructure_attack', article: '7(4)', text: ART.infra, trigger: 'infrastructure_attack', facts: '校园网核心交换机遭受攻击未及时处置，全校断网4小时。' },
     { rule: 'recorded_obstruction', article: '7(7)', text: ART.obstruction, trigger: 'obstruction', facts: '拒绝向公安机关提供服务器日志，阻碍案件调查。' },
