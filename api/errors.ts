@@ -46,10 +46,10 @@ export function zodDetails(err: ZodError) {
   return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
-/** The Temporal frontend could not be reached (gRPC UNAVAILABLE anywhere in the cause chain). */
-function isTemporalUnavailable(err: unknown): boolean {
+/** A Temporal call failed with this gRPC status anywhere in its cause chain (4 DEADLINE_EXCEEDED, 14 UNAVAILABLE). */
+export function hasGrpcCode(err: unknown, code: number): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === 14 /* gRPC UNAVAILABLE */) return true;
+    if ((e as { code?: unknown }).code === code) return true;
   }
   return false;
 }
@@ -85,7 +85,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(503).json({ error: '数据库暂时不可用，请稍后重试 / The database is unavailable for now; try again shortly', details: null });
     return;
   }
-  if (isTemporalUnavailable(err)) {
+  if (hasGrpcCode(err, 14 /* UNAVAILABLE: the Temporal frontend cannot be reached */)) {
     // Reads that ask Temporal itself (the stuck-process scan) while its server is away.
     req.log?.warn({ err: (err as Error).message }, 'Temporal unavailable');
     res.setHeader('Retry-After', '5');

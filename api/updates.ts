@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { WorkCalendar } from '../domain/calendar';
 import type { Policy } from '../domain/policy';
-import { HttpError } from './errors';
+import { hasGrpcCode, HttpError } from './errors';
 
 export interface UpdateDeps {
   temporal: Client;
@@ -30,7 +30,7 @@ export interface RouteDeps extends UpdateDeps {
 
 export async function withUpdateDeadline<T>(deps: UpdateDeps, call: () => Promise<T>): Promise<T> {
   return deps.temporal.withDeadline(Date.now() + deps.updateTimeoutMs, call).catch((err: unknown) => {
-    if (isDeadlineExceeded(err)) {
+    if (hasGrpcCode(err, 4 /* DEADLINE_EXCEEDED */)) {
       throw new HttpError(
         503,
         '流程处理暂时无响应，请稍后刷新查看结果后再试',
@@ -39,11 +39,4 @@ export async function withUpdateDeadline<T>(deps: UpdateDeps, call: () => Promis
     }
     throw err;
   });
-}
-
-function isDeadlineExceeded(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: number }).code === 4 /* gRPC DEADLINE_EXCEEDED */) return true;
-  }
-  return false;
 }
