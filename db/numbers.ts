@@ -22,6 +22,9 @@ export const NOTICE_NUMBERS: NumberSeries = { letter: '', counters: 'notice_coun
 export const PROPOSAL_NUMBERS: NumberSeries = { letter: 'P', counters: 'proposal_counters', requests: 'proposal_requests', keyColumn: 'source_key', idColumn: 'proposal_id' };
 export const INCIDENT_NUMBERS: NumberSeries = { letter: 'I', counters: 'incident_counters', requests: 'incident_requests', keyColumn: 'idempotency_key', idColumn: 'incident_id' };
 
+/** The counter's value as the number's digits: four at least ("0007"), all of them past 9999. */
+const NUMBER_DIGITS = `lpad(last::text, greatest(4, length(last::text)), '0')`;
+
 /**
  * The next number of the series for the year, or the one already given for `key`. With a key, a
  * repeated request must come with the same digest (none given: none recorded), else
@@ -42,12 +45,12 @@ export async function allocateNumber(
   const { counters, requests, keyColumn, idColumn } = series;
   const head = `${prefix ? `${prefix}-` : ''}${series.letter}${year}-`;
   if (!key) {
-    const r = await db.query<{ last: number }>(
+    const r = await db.query<{ id: string }>(
       `INSERT INTO ${counters} (year, last) VALUES ($1, 1)
-       ON CONFLICT (year) DO UPDATE SET last = ${counters}.last + 1 RETURNING last`,
-      [year],
+       ON CONFLICT (year) DO UPDATE SET last = ${counters}.last + 1 RETURNING $2 || ${NUMBER_DIGITS} AS id`,
+      [year, head],
     );
-    return { id: `${head}${String(r.rows[0].last).padStart(4, '0')}`, existing: false };
+    return { id: r.rows[0].id, existing: false };
   }
   const once = () =>
     db.query<{ id: string; request_digest: string | null; existing: boolean }>(
@@ -57,7 +60,7 @@ export async function allocateNumber(
          ON CONFLICT (year) DO UPDATE SET last = ${counters}.last + 1 RETURNING last),
        made AS (
          INSERT INTO ${requests} (${keyColumn}, ${idColumn}, request_digest)
-         SELECT $1, $3 || lpad(last::text, greatest(4, length(last::text)), '0'), $4 FROM next
+         SELECT $1, $3 || ${NUMBER_DIGITS}, $4 FROM next
          RETURNING ${idColumn} AS id)
        SELECT id, request_digest, true AS existing FROM prior
        UNION ALL SELECT id, NULL, false FROM made`,

@@ -364,6 +364,8 @@ export interface PersonWithRoles extends Person {
 const inForceAt = (n: number) => `valid_from <= $${n} AND (valid_to IS NULL OR valid_to > $${n})`;
 
 const PERSON_COLUMNS = 'id, name, email, phone, locale, active';
+/** The same columns of `people p`, for joins. */
+const PERSON_COLUMNS_P = PERSON_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ');
 
 function toPerson(r: PersonRow): Person {
   return { id: r.id, name: r.name, email: r.email, phone: r.phone, locale: r.locale as Locale, active: r.active };
@@ -390,7 +392,7 @@ export async function getPersonRoles(db: Queryable, personId: string, at: Date =
   // One statement, one row per role (or one row with no role): every API request asks this.
   const found = (
     await db.query<PersonRow & { role: string | null; unit_id: string | null }>(
-      `SELECT ${PERSON_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}, r.role, r.unit_id
+      `SELECT ${PERSON_COLUMNS_P}, r.role, r.unit_id
          FROM people p
          LEFT JOIN (SELECT DISTINCT role, unit_id FROM role_assignments WHERE person_id = $1 AND ${inForceAt(2)}) r ON true
         WHERE p.id = $1`,
