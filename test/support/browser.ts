@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import type { Stack } from './stack';
 
@@ -182,6 +182,13 @@ export async function phoneNav(page: Page): Promise<{ height: number; activeInVi
 /** The top bar's height in pixels (on a phone: two lines, the name and roles on one). */
 export async function topBarHeight(page: Page): Promise<number> {
   return (await page.locator('header.topbar').boundingBox())!.height;
+}
+
+/** An element's computed background colour, as the browser gives it (`rgb(r, g, b)`). */
+export async function backgroundOf(locator: Locator): Promise<string> {
+  // The tests are compiled without the DOM's types; in the page, getComputedStyle is the window's.
+  type InPage = { getComputedStyle(el: unknown): { backgroundColor: string } };
+  return locator.evaluate((el) => (globalThis as unknown as InPage).getComputedStyle(el).backgroundColor);
 }
 
 /** The main navigation's current link (its text), or null when none is marked. */

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { fastPolicy, startStack, type Stack } from '../support/stack';
 import { call, OFFICE } from '../support/targets';
 import { eventually } from '../support/wait';
-import { axe, horizontalOverflow, launch, newPage, pick, serve, SHOTS, signIn, watch } from '../support/browser';
+import { axe, backgroundOf, horizontalOverflow, launch, newPage, pick, serve, SHOTS, signIn, watch } from '../support/browser';
 import type { Policy } from '../../domain/policy';
 
 const LIAISON = 'p-li-na';
@@ -90,7 +90,10 @@ test('the register: the office adds a system; a CSV with a bad row is refused wh
   await form.getByText('重要网站或系统', { exact: true }).click();
   await checkPage(page, 'system-form', false);
   await form.getByRole('button', { name: '保存', exact: true }).click();
-  await page.getByRole('status').filter({ hasText: /^已保存 SYS-\d{4}。$/ }).waitFor();
+  const saved = page.getByRole('status').filter({ hasText: /^已保存 SYS-\d{4}。$/ });
+  await saved.waitFor();
+  // A done action reads green, not in the amber of a warning.
+  expect(await backgroundOf(saved)).toBe('rgb(240, 249, 235)');
   const row = page.getByTestId('system-table').locator('tbody tr').filter({ hasText: '学院门户网站' });
   await row.filter({ hasText: '第三级' }).waitFor();
   const listed = await call(s, 'GET', '/api/systems?unitId=cs', { as: OFFICE });

@@ -1,7 +1,9 @@
 /**
  * The notice list in a real browser when the API counts the total only up to its cap
- * (LIST_COUNT_CAP; 2 here instead of 10,000): it says "共 2+ 条" / "2+ notices" and its pager
- * reaches the page the address names; below the cap it says the exact number. At 390 px the page does not scroll
+ * (LIST_COUNT_CAP; 2 here instead of 10,000): it says "n+" — the cap, or the rows up to and on the
+ * page when there are more ("共 4+ 条" / "4+ notices" above four rows; "共 2+ 条" on an empty page
+ * past the end) — and its pager reaches the page the address names; below the cap it says the
+ * exact number. At 390 px the page does not scroll
  * sideways. axe, a screenshot, no CSP report or page error.
  */
 import type { Browser } from 'playwright-core';
@@ -30,7 +32,7 @@ afterAll(async () => {
   await s?.shutdown();
 });
 
-test('above the cap the list says "2+" and pages on; below it the exact number', async () => {
+test('above the cap the list says "n+", never fewer than its rows, and pages on; below it the exact number', async () => {
   const page = await newPage(browser);
   const problems = watch(page);
   await page.goto(`${web.base}/notices`);
@@ -38,7 +40,7 @@ test('above the cap the list says "2+" and pages on; below it the exact number',
   await page.goto(`${web.base}/notices`);
   await page.getByRole('heading', { name: '通知', level: 1 }).waitFor();
   const total = page.getByTestId('notice-total');
-  await total.filter({ hasText: '共 2+ 条' }).waitFor();
+  await total.filter({ hasText: '共 4+ 条' }).waitFor();
   expect(await page.getByTestId('notice-table').locator('tbody tr').count()).toBe(4);
   await page.screenshot({ path: `${SHOTS}/cyberduty-ui-notice-list.png`, fullPage: true });
   expect(await axe(page)).toEqual([]);
@@ -57,7 +59,7 @@ test('above the cap the list says "2+" and pages on; below it the exact number',
   // In English.
   await page.goto(`${web.base}/notices`);
   await page.getByRole('button', { name: 'Switch to English' }).click();
-  await total.filter({ hasText: '2+ notices' }).waitFor();
+  await total.filter({ hasText: '4+ notices' }).waitFor();
   expect(problems).toEqual([]);
   await page.close();
 });
@@ -68,7 +70,7 @@ test('at 390 px the list does not scroll sideways', async () => {
   await page.goto(`${web.base}/notices`);
   await signIn(page, s, OFFICE, '陈静');
   await page.goto(`${web.base}/notices`);
-  await page.getByTestId('notice-total').filter({ hasText: '共 2+ 条' }).waitFor();
+  await page.getByTestId('notice-total').filter({ hasText: '共 4+ 条' }).waitFor();
   await page.screenshot({ path: `${SHOTS}/cyberduty-ui-notice-list-390.png`, fullPage: true });
   expect(await horizontalOverflow(page)).toBe(0);
   expect(problems).toEqual([]);
