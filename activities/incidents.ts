@@ -4,7 +4,7 @@
  * their keys, trigger firings by their dedupe keys).
  */
 import type { Db } from '../db/client';
-import { getPeople, getUnit, resolveAudience } from '../db/org';
+import { getAudience, getUnit } from '../db/org';
 import { earlierMiningCases, getIncident, writeIncidentEvent } from '../db/incidents';
 import { claimFiring } from '../db/triggers';
 import { attributionAtFacts } from '../db/proposals';
@@ -23,8 +23,7 @@ export function createIncidentActivities({ db, publicUrl }: { db: Db; publicUrl:
       const found = await getIncident(db, req.incidentId);
       if (!found) throw new Error(`incident ${req.incidentId} is not recorded yet`);
       const s = found.state;
-      const unit = await getUnit(db, s.unitId);
-      const people = await getPeople(db, await resolveAudience(db, req.audience));
+      const [unit, people] = await Promise.all([getUnit(db, s.unitId), getAudience(db, req.audience)]);
       const link = `${publicUrl.replace(/\/$/, '')}/incidents/${encodeURIComponent(req.incidentId)}`;
       const settings = notificationSettings();
       await enqueueNotifications(

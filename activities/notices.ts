@@ -6,7 +6,7 @@
  */
 import type { Db } from '../db/client';
 import { auditNoticeEvent, getNoticeHeader, writeNoticeEvent, writeNoticeRows, type NoticeHeader } from '../db/notices';
-import { getDelegates, getPeople, getUnit, getUnitChain, resolveAudience } from '../db/org';
+import { getAudience, getDelegates, getUnit, getUnitChain } from '../db/org';
 import { enqueueInTransaction, enqueueNotifications, outboxEvents, type EnqueueRequest } from '../notifications/outbox';
 import { renderMessage } from '../notifications/render';
 import { notificationSettings } from '../notifications/settings';
@@ -103,9 +103,7 @@ export function createNoticeActivities({ db, publicUrl, calendar }: ActivityDeps
 
   /** The message of a notice's event: its audience resolved now, rendered per locale. */
   async function prepareNotice(req: NotifyRequest, row: NoticeHeader): Promise<EnqueueRequest> {
-    const unit = await getUnit(db, row.unit_id);
-    const recipientIds = await resolveAudience(db, req.audience);
-    const people = await getPeople(db, recipientIds);
+    const [unit, people] = await Promise.all([getUnit(db, row.unit_id), getAudience(db, req.audience)]);
     const link = `${publicUrl.replace(/\/$/, '')}/notices/${encodeURIComponent(req.noticeId)}`;
     const settings = notificationSettings();
     return {

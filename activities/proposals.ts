@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { getPeople, getUnit, resolveAudience } from '../db/org';
+import { getAudience, getPeople, getUnit } from '../db/org';
 import { enqueueNotifications } from '../notifications/outbox';
 import { allocateProposalId, attributionAtFacts, getProposalHeader, writeProposalEvent, writeProposalOutcomes } from '../db/proposals';
 import { outcomeRows, type ProposalState } from '../domain/accountability';
@@ -40,8 +40,7 @@ export function createProposalActivities({ db, publicUrl }: ProposalActivityDeps
     async notifyProposal(req: ProposalNotifyRequest) {
       const row = await getProposalHeader(db, req.proposalId);
       if (!row) throw new Error(`proposal ${req.proposalId} is not recorded yet`);
-      const unit = await getUnit(db, row.unit_id);
-      const people = await getPeople(db, await resolveAudience(db, req.audience));
+      const [unit, people] = await Promise.all([getUnit(db, row.unit_id), getAudience(db, req.audience)]);
       const link = `${publicUrl.replace(/\/$/, '')}/accountability-proposals/${encodeURIComponent(req.proposalId)}`;
       // Through the outbox like every message: in-app always, e-mail per preference. unitId null:
       // decisions about people are never posted in a unit's group chat.

@@ -5,7 +5,7 @@
 import type { Db, Queryable } from './client';
 import { iso, isoOrNull, jsonColumn } from './rows';
 import { allocateNumber, INCIDENT_NUMBERS } from './numbers';
-import { appendEvent, auditEvent, getStateRow, getTimelineOf, INCIDENTS, type TimelineEntry } from './projection';
+import { auditEvent, getStateRow, getTimelineOf, INCIDENTS, writeStateAndEvent, type TimelineEntry } from './projection';
 import type { IncidentState } from '../domain/incident';
 import type { EarlierCase } from '../domain/triggers';
 
@@ -31,37 +31,42 @@ export interface IncidentEventRow {
  * writes nothing twice.
  */
 export async function writeIncidentEvent(q: Queryable, state: IncidentState, event: IncidentEventRow): Promise<void> {
-  await q.query(
-    `INSERT INTO incidents (id, workflow_id, unit_id, title, type, grade, status, source, system_ids, started_at, detected_at,
-       report_due, reported_at, late, recorded_at, closed_at, version, state, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-     ON CONFLICT (id) DO UPDATE SET
-       status = EXCLUDED.status, grade = EXCLUDED.grade, reported_at = EXCLUDED.reported_at, late = EXCLUDED.late,
-       closed_at = EXCLUDED.closed_at, version = EXCLUDED.version, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
-     WHERE incidents.version < EXCLUDED.version`,
-    [
-      state.id,
-      `incident-${state.id}`,
-      state.unitId,
-      state.title,
-      state.type,
-      state.grade,
-      state.status,
-      state.source,
-      state.systems.map((s) => s.id),
-      state.startedAt,
-      state.detectedAt,
-      state.clocks.reportDueAt,
-      state.report?.at ?? null,
-      isLate(state),
-      state.recordedAt,
-      state.closedAt ?? null,
-      event.seq,
-      JSON.stringify(state),
-      event.at,
-    ],
+  await writeStateAndEvent(
+    q,
+    INCIDENTS,
+    {
+      sql: `INSERT INTO incidents (id, workflow_id, unit_id, title, type, grade, status, source, system_ids, started_at, detected_at,
+         report_due, reported_at, late, recorded_at, closed_at, version, state, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+       ON CONFLICT (id) DO UPDATE SET
+         status = EXCLUDED.status, grade = EXCLUDED.grade, reported_at = EXCLUDED.reported_at, late = EXCLUDED.late,
+         closed_at = EXCLUDED.closed_at, version = EXCLUDED.version, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+       WHERE incidents.version < EXCLUDED.version`,
+      params: [
+        state.id,
+        `incident-${state.id}`,
+        state.unitId,
+        state.title,
+        state.type,
+        state.grade,
+        state.status,
+        state.source,
+        state.systems.map((s) => s.id),
+        state.startedAt,
+        state.detectedAt,
+        state.clocks.reportDueAt,
+        state.report?.at ?? null,
+        isLate(state),
+        state.recordedAt,
+        state.closedAt ?? null,
+        event.seq,
+        JSON.stringify(state),
+        event.at,
+      ],
+    },
+    state.id,
+    event,
   );
-  await appendEvent(q, INCIDENTS, state.id, event);
   for (const n of state.noticeIds) {
     await q.query(
       `INSERT INTO incident_notice_links (incident_id, notice_id, linked_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,

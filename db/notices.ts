@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { Db, Queryable } from './client';
 import { iso, isoOrNull } from './rows';
 import { allocateNumber, NOTICE_NUMBERS } from './numbers';
-import { appendEvent, auditEvent, getStateRow, getTimelineOf, NOTICES, type TimelineEntry } from './projection';
+import { auditEvent, getStateRow, getTimelineOf, NOTICES, writeStateAndEvent, type TimelineEntry } from './projection';
 import { currentStep, leadersAsked } from '../domain/escalation';
 import type { NoticeEvent } from '../domain/events';
 import type { NoticeState } from '../domain/notice';
@@ -35,35 +35,40 @@ export async function writeNoticeEvent(q: Queryable, state: NoticeState, event: 
  * commit, so what follows it is serialised across every worker.
  */
 export async function writeNoticeRows(q: Queryable, state: NoticeState, event: NoticeEvent): Promise<void> {
-  await q.query(
-    `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
-       acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     ON CONFLICT (id) DO UPDATE SET
-       status = EXCLUDED.status, overdue = EXCLUDED.overdue, acknowledge_by = EXCLUDED.acknowledge_by,
-       rectify_by = EXCLUDED.rectify_by, closed_at = EXCLUDED.closed_at, version = EXCLUDED.version,
-       state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
-     WHERE notices.version < EXCLUDED.version`,
-    [
-      state.id,
-      `notice-${state.id}`,
-      state.unitId,
-      state.title,
-      state.category,
-      state.severity,
-      state.status,
-      state.overdue,
-      state.acknowledgeBy.at,
-      state.rectifyBy.at,
-      state.issuedBy,
-      state.issuedAt,
-      state.closedAt ?? null,
-      event.seq,
-      JSON.stringify(state),
-      event.at,
-    ],
+  await writeStateAndEvent(
+    q,
+    NOTICES,
+    {
+      sql: `INSERT INTO notices (id, workflow_id, unit_id, title, category, severity, status, overdue,
+         acknowledge_by, rectify_by, issued_by, issued_at, closed_at, version, state, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       ON CONFLICT (id) DO UPDATE SET
+         status = EXCLUDED.status, overdue = EXCLUDED.overdue, acknowledge_by = EXCLUDED.acknowledge_by,
+         rectify_by = EXCLUDED.rectify_by, closed_at = EXCLUDED.closed_at, version = EXCLUDED.version,
+         state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+       WHERE notices.version < EXCLUDED.version`,
+      params: [
+        state.id,
+        `notice-${state.id}`,
+        state.unitId,
+        state.title,
+        state.category,
+        state.severity,
+        state.status,
+        state.overdue,
+        state.acknowledgeBy.at,
+        state.rectifyBy.at,
+        state.issuedBy,
+        state.issuedAt,
+        state.closedAt ?? null,
+        event.seq,
+        JSON.stringify(state),
+        event.at,
+      ],
+    },
+    state.id,
+    event,
   );
-  await appendEvent(q, NOTICES, state.id, event);
   for (const e of state.escalations) {
     const step = currentStep(e);
     await q.query(

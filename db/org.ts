@@ -577,16 +577,44 @@ export async function findPersonByClaim(db: Queryable, field: 'id' | 'staffNo' |
   return r.rows.length === 1 ? r.rows[0].id : null;
 }
 
-/** Who an activity's audience names, resolved from the organisation now (ids, deduplicated). */
-export async function resolveAudience(db: Queryable, audience: Audience[]): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const a of audience) {
-    if ('personIds' in a) a.personIds.forEach((id) => ids.add(id));
-    else if ('universityRoles' in a) {
-      for (const role of a.universityRoles) (await getUniversityRoleHolders(db, role)).forEach((id) => ids.add(id));
-    } else {
-      for (const role of a.unitRoles) (await getUnitRoleHolders(db, a.unitId, role)).forEach((id) => ids.add(id));
+/**
+ * The people an activity's audience names, resolved from the organisation at `at` (now) in one
+ * statement — it runs for every message of every step, so one round trip, not one per role and
+ * one for the people. In the audience's order (an entry's roles in their order, each role's
+ * holders longest standing first), each person once; ids no longer known are left out.
+ */
+export async function getAudience(db: Queryable, audience: Audience[], at: Date = new Date()): Promise<Person[]> {
+  if (audience.length === 0) return [];
+  const params: unknown[] = [];
+  const param = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  // `at` only where a role is read: an unused parameter has no type PostgreSQL can infer.
+  let atIndex = 0;
+  const inForce = () => {
+    if (!atIndex) {
+      param(at);
+      atIndex = params.length;
     }
-  }
-  return [...ids];
+    return inForceAt(atIndex);
+  };
+  const entries = audience.map((a, i) => {
+    if ('personIds' in a) {
+      return `SELECT ${i} AS e, t.o, t.id AS person_id FROM unnest(${param(a.personIds)}::text[]) WITH ORDINALITY AS t(id, o)`;
+    }
+    const roles = param('universityRoles' in a ? a.universityRoles : a.unitRoles);
+    const scope = 'universityRoles' in a ? 'unit_id IS NULL' : `unit_id = ${param(a.unitId)}`;
+    return `SELECT ${i} AS e, row_number() OVER (ORDER BY array_position(${roles}::text[], role), valid_from, id) AS o, person_id
+              FROM role_assignments WHERE ${scope} AND role = ANY(${roles}::text[]) AND ${inForce()}`;
+  });
+  const rows = (
+    await db.query<PersonRow>(
+      `SELECT ${PERSON_COLUMNS_P} FROM (${entries.join(' UNION ALL ')}) a JOIN people p ON p.id = a.person_id ORDER BY a.e, a.o`,
+      params,
+    )
+  ).rows;
+  const people = new Map<string, Person>();
+  for (const r of rows) if (!people.has(r.id)) people.set(r.id, toPerson(r));
+  return [...people.values()];
 }

@@ -66,12 +66,24 @@ export async function getTimelineOf(db: Queryable, p: Projection, id: string): P
   }));
 }
 
-/** The event into the timeline; a retry writes nothing twice. */
-export async function appendEvent(q: Queryable, p: Projection, id: string, event: RecordedEvent): Promise<void> {
+/**
+ * A step's state row and its event, in one statement (a round trip per step, not two): the row's
+ * upsert (`$1…`, only moving forward) runs as a CTE — always, to completion — and the event goes
+ * into the timeline once per sequence number. A retry writes nothing twice.
+ */
+export async function writeStateAndEvent(
+  q: Queryable,
+  p: Projection,
+  upsert: { sql: string; params: unknown[] },
+  id: string,
+  event: RecordedEvent,
+): Promise<void> {
+  const n = upsert.params.length;
   await q.query(
-    `INSERT INTO ${p.events} (${p.key}, seq, type, actor_id, at, data)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (${p.key}, seq) DO NOTHING`,
-    [id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
+    `WITH state_row AS (${upsert.sql})
+     INSERT INTO ${p.events} (${p.key}, seq, type, actor_id, at, data)
+     VALUES ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}) ON CONFLICT (${p.key}, seq) DO NOTHING`,
+    [...upsert.params, id, event.seq, event.type, event.actorId, event.at, JSON.stringify(event.data)],
   );
 }
 

@@ -5,7 +5,7 @@
 import type { Db, Queryable } from './client';
 import { iso } from './rows';
 import { allocateNumber, PROPOSAL_NUMBERS } from './numbers';
-import { appendEvent, auditEvent, getStateRow, getTimelineOf, PROPOSALS, type TimelineEntry } from './projection';
+import { auditEvent, getStateRow, getTimelineOf, PROPOSALS, writeStateAndEvent, type TimelineEntry } from './projection';
 import { getUnitChain } from './org';
 import { defaultAttribution, type Attribution, type OutcomeRow, type ProposalState } from '../domain/accountability';
 import type { ProposalEvent } from '../domain/events';
@@ -33,17 +33,22 @@ export function allocateProposalId(
  * moves forward), the event into the timeline, the audit entry. A retry writes nothing twice.
  */
 export async function writeProposalEvent(q: Queryable, state: ProposalState, event: ProposalEvent): Promise<void> {
-  await q.query(
-    `INSERT INTO accountability_proposals (id, workflow_id, unit_id, status, trigger, origin_kind, facts_at,
-       version, state, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (id) DO UPDATE SET
-       status = EXCLUDED.status, trigger = EXCLUDED.trigger, version = EXCLUDED.version,
-       state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
-     WHERE accountability_proposals.version < EXCLUDED.version`,
-    [state.id, `proposal-${state.id}`, state.unitId, state.status, state.trigger, state.origin.kind, state.factsAt, event.seq, JSON.stringify(state), state.createdAt, event.at],
+  await writeStateAndEvent(
+    q,
+    PROPOSALS,
+    {
+      sql: `INSERT INTO accountability_proposals (id, workflow_id, unit_id, status, trigger, origin_kind, facts_at,
+         version, state, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO UPDATE SET
+         status = EXCLUDED.status, trigger = EXCLUDED.trigger, version = EXCLUDED.version,
+         state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+       WHERE accountability_proposals.version < EXCLUDED.version`,
+      params: [state.id, `proposal-${state.id}`, state.unitId, state.status, state.trigger, state.origin.kind, state.factsAt, event.seq, JSON.stringify(state), state.createdAt, event.at],
+    },
+    state.id,
+    event,
   );
-  await appendEvent(q, PROPOSALS, state.id, event);
   await auditEvent(q, PROPOSALS, state.id, state.status, event);
 }
 

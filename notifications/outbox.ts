@@ -15,14 +15,16 @@ import {
   ROBOT_CHANNELS,
   UNIT_GROUP_ROLES,
   categoryOf,
-  getStoredPreferences,
+  toStoredPreferences,
+  type PreferenceRow,
+  type StoredPreferences,
   type DeliveryChannel,
   type OptionalChannel,
   type PreferenceCategory,
   type RobotChannel,
 } from './preferences';
 import { renderCommon, templateLocale, type TemplateLocale } from './render';
-import { robotsFor, type RobotScope } from './robots';
+import { robotsForSql, toRobot, type Robot, type RobotRow, type RobotScope } from './robots';
 import { notificationSettings, type NotificationSettings } from './settings';
 
 /** Emits 'enqueued' after a commit that added rows to send: the dispatcher of this process wakes up. */
@@ -94,17 +96,35 @@ export async function enqueueNotifications(db: Db, req: EnqueueRequest, settings
   return result;
 }
 
-/** Unit members among `personIds` who would read the unit's group chat. */
-async function unitMembers(q: Queryable, unitId: string, personIds: string[]): Promise<Set<string>> {
-  const rows = (
-    await q.query<{ person_id: string }>(
-      `SELECT DISTINCT person_id FROM role_assignments
-        WHERE unit_id = $1 AND role = ANY($2::text[]) AND person_id = ANY($3::text[])
-          AND valid_from <= now() AND (valid_to IS NULL OR valid_to > now())`,
-      [unitId, [...UNIT_GROUP_ROLES], personIds],
+/**
+ * What a message needs to know of its recipients, in one statement (every message of every step
+ * runs it inside the recording transaction, so one round trip, not three): their stored channels for
+ * the category, the enabled robots of theirs and of the unit, and which of them read the unit's
+ * group chat (its members by role now).
+ */
+async function recipientChannels(
+  q: Queryable,
+  personIds: string[],
+  category: PreferenceCategory,
+  unitId: string | null,
+): Promise<{ prefs: StoredPreferences; robots: Robot[]; members: Set<string> }> {
+  const row = (
+    await q.query<{ prefs: unknown; robots: unknown; members: unknown }>(
+      `SELECT
+         (SELECT json_agg(json_build_object('person_id', person_id, 'category', category, 'channels', channels))
+            FROM notification_preferences WHERE person_id = ANY($1::text[]) AND category = $2) AS prefs,
+         (SELECT json_agg(r) FROM (${robotsForSql('$1', '$3')}) r) AS robots,
+         (SELECT json_agg(DISTINCT person_id) FROM role_assignments
+           WHERE unit_id = $3 AND role = ANY($4::text[]) AND person_id = ANY($1::text[])
+             AND valid_from <= now() AND (valid_to IS NULL OR valid_to > now())) AS members`,
+      [personIds, category, unitId, [...UNIT_GROUP_ROLES]],
     )
-  ).rows;
-  return new Set(rows.map((r) => r.person_id));
+  ).rows[0];
+  return {
+    prefs: toStoredPreferences(jsonColumn<PreferenceRow[] | null>(row.prefs) ?? []),
+    robots: (jsonColumn<RobotRow[] | null>(row.robots) ?? []).map(toRobot),
+    members: new Set(jsonColumn<string[] | null>(row.members) ?? []),
+  };
 }
 
 /** As enqueueNotifications, inside the caller's transaction (the caller wakes the dispatcher). */
@@ -121,11 +141,9 @@ export async function enqueueInTransaction(q: Queryable, req: EnqueueRequest, se
   };
   const opts = { timeZone: settings.timeZone };
 
-  const prefs = await getStoredPreferences(q, ids, category);
-  const robots = await robotsFor(q, { unitId: req.unitId ?? null, personIds: ids });
+  const { prefs, robots, members } = await recipientChannels(q, ids, category, req.unitId ?? null);
   const unitRobots = new Set(robots.filter((r) => r.scope === 'unit').map((r) => r.kind));
   const ownRobots = new Set(robots.filter((r) => r.scope === 'person').map((r) => `${r.scopeId}:${r.kind}`));
-  const members = req.unitId && unitRobots.size > 0 ? await unitMembers(q, req.unitId, ids) : new Set<string>();
 
   const inbox: Array<{ key: string; personId: string; subject: string; body: string }> = [];
   const rows: NewRow[] = [];

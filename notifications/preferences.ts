@@ -80,15 +80,27 @@ export const UNIT_GROUP_ROLES = ['liaison', 'direct_responsible', 'first_respons
 export type StoredPreferences = Map<string, Map<PreferenceCategory, OptionalChannel[]>>;
 
 export async function getStoredPreferences(q: Queryable, personIds: readonly string[], category?: PreferenceCategory): Promise<StoredPreferences> {
-  const out: StoredPreferences = new Map();
-  if (personIds.length === 0) return out;
+  if (personIds.length === 0) return new Map();
   const rows = (
-    await q.query<{ person_id: string; category: PreferenceCategory; channels: string[] }>(
+    await q.query<PreferenceRow>(
       `SELECT person_id, category, channels FROM notification_preferences
         WHERE person_id = ANY($1::text[]) ${category ? 'AND category = $2' : ''}`,
       category ? [[...personIds], category] : [[...personIds]],
     )
   ).rows;
+  return toStoredPreferences(rows);
+}
+
+/** A stored choice as read (`notification_preferences`). */
+export interface PreferenceRow {
+  person_id: string;
+  category: PreferenceCategory;
+  channels: string[];
+}
+
+/** The rows as choices, channels no longer known left out. */
+export function toStoredPreferences(rows: readonly PreferenceRow[]): StoredPreferences {
+  const out: StoredPreferences = new Map();
   for (const r of rows) {
     const m = out.get(r.person_id) ?? new Map<PreferenceCategory, OptionalChannel[]>();
     m.set(r.category, r.channels.filter((c): c is OptionalChannel => (OPTIONAL_CHANNELS as readonly string[]).includes(c)));

@@ -20,7 +20,7 @@ export interface Robot {
   updatedAt: string;
 }
 
-interface RobotRow {
+export interface RobotRow {
   id: string | number;
   scope: RobotScope;
   scope_id: string;
@@ -34,7 +34,7 @@ interface RobotRow {
 
 const COLUMNS = 'id, scope, scope_id, kind, webhook_url, secret, enabled, updated_by, updated_at';
 
-function toRobot(r: RobotRow): Robot {
+export function toRobot(r: RobotRow): Robot {
   return {
     id: Number(r.id),
     scope: r.scope,
@@ -61,16 +61,14 @@ export function publicRobot(r: Robot) {
   return { ...rest, webhook: `${where} (…${r.webhookUrl.slice(-4)})`, signed: !!r.secret };
 }
 
-/** Enabled robots of a unit and of some people. */
-export async function robotsFor(q: Queryable, opts: { unitId?: string | null; personIds: readonly string[] }): Promise<Robot[]> {
-  const rows = (
-    await q.query<RobotRow>(
-      `SELECT ${COLUMNS} FROM notification_channels
-        WHERE enabled AND ((scope = 'person' AND scope_id = ANY($1::text[])) OR (scope = 'unit' AND scope_id = $2))`,
-      [[...opts.personIds], opts.unitId ?? null],
-    )
-  ).rows;
-  return rows.map(toRobot);
+/**
+ * The enabled robots of some people (their own) and of a unit (its group chat), as a query of
+ * their columns; `persons` and `unit` name the caller's parameters (text[] and text), so the outbox
+ * reads them in the statement that reads the recipients' choices. Rows for toRobot.
+ */
+export function robotsForSql(persons: string, unit: string): string {
+  return `SELECT ${COLUMNS} FROM notification_channels
+           WHERE enabled AND ((scope = 'person' AND scope_id = ANY(${persons}::text[])) OR (scope = 'unit' AND scope_id = ${unit}))`;
 }
 
 /** The robot a pending message was addressed to, as configured now (a changed URL or secret applies). */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../../db/client';
 import {
+  getAudience,
   getDelegates,
   getPeople,
   getPersonRoles,
@@ -292,6 +293,23 @@ describe.each(testBackends())('org in the database (%s)', (backend) => {
     expect(await getUnitRoleHolders(db, 'cs', 'leadership_member', at)).toEqual(['p-liu-wei', 'p-xu-jing']);
     expect(await getUniversityRoleHolders(db, 'office', at)).toEqual(['p-chen-jing', 'p-lin-tao']);
     expect(await getUniversityRoleHolders(db, 'audit_office')).toEqual(['p-ma-xiaodong']);
+
+    // A message's audience in one statement: the entries' order, each role's holders in order, each
+    // person once (p-liu-yang is both a listed id and cs's direct responsible), unknown ids dropped;
+    // the same people the per-role lookups name.
+    const audience = [
+      { personIds: ['p-liu-yang', 'p-nobody'] },
+      { unitId: 'cs', unitRoles: ['leadership_member' as const, 'direct_responsible' as const] },
+      { universityRoles: ['office' as const, 'audit_office' as const] },
+      { unitId: 'lib', unitRoles: ['direct_responsible' as const] },
+    ];
+    const expected = ['p-liu-yang', 'p-liu-wei', 'p-xu-jing', 'p-chen-jing', 'p-lin-tao', 'p-ma-xiaodong'];
+    expect((await getAudience(db, audience, at)).map((p) => p.id)).toEqual(expected);
+    expect(await getAudience(db, audience, at)).toEqual(await getPeople(db, expected));
+    expect((await getAudience(db, audience, hourBefore(T0))).map((p) => p.id)).toEqual(['p-liu-yang']);
+    expect((await getAudience(db, [{ personIds: ['p-ma-xiaodong', 'p-liu-yang', 'p-ma-xiaodong'] }])).map((p) => p.id)).toEqual(['p-ma-xiaodong', 'p-liu-yang']);
+    expect(await getAudience(db, [])).toEqual([]);
+    expect(await getAudience(db, [{ unitId: 'cs', unitRoles: [] }, { personIds: [] }])).toEqual([]);
 
     expect(await getPersonRoles(db, 'p-wang-jianguo', at)).toEqual({
       person: { id: 'p-wang-jianguo', name: '王建国', email: 'wangjianguo@example.edu.cn', phone: '13800000001', locale: 'zh-CN', active: true },
