@@ -168,6 +168,8 @@ export async function benchStack(
 ): Promise<Stack & { url: string; close(): Promise<void> }> {
   process.env.TEMPORAL_TEST_ADDRESS = temporal.address;
   process.env.TEMPORAL_TEST_BUNDLE ??= await bundle(require.resolve('../workflows'));
+  // The API's errors on stderr: a 500 in a long run (one in 10,000 issues, once) must show its cause.
+  process.env.TEST_LOG_LEVEL ??= 'error';
   // The stack module reads the environment when called; import it after setting it.
   const { startStack } = await import('../test/support/stack');
   const stack = await startStack({ policy: opts.policy, worker: opts.worker, orgFile: path.join(__dirname, '..', 'config', 'demo-org.yaml') });
