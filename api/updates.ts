@@ -4,7 +4,7 @@
  * worker returns; a retry is then refused by the workflow's validators, since every action is
  * valid in one state only.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { WorkCalendar } from '../domain/calendar';
 import type { Policy } from '../domain/policy';
@@ -30,7 +30,9 @@ export interface RouteDeps extends UpdateDeps {
 
 export async function withUpdateDeadline<T>(deps: UpdateDeps, call: () => Promise<T>): Promise<T> {
   return deps.temporal.withDeadline(Date.now() + deps.updateTimeoutMs, call).catch((err: unknown) => {
-    if (hasGrpcCode(err, 4 /* DEADLINE_EXCEEDED */)) {
+    // Our deadline, or the SDK's word that the update call timed out or was cancelled on the way
+    // (a CANCELLED from a loaded server): either way the action may or may not have been taken.
+    if (hasGrpcCode(err, 4 /* DEADLINE_EXCEEDED */) || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       throw new HttpError(
         503,
         '流程处理暂时无响应，请稍后刷新查看结果后再试',
