@@ -1,5 +1,5 @@
 /** What the workflows share: turning domain refusals into update failures, activity options, the clock. */
-import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import { RuleViolation, type NotRecorded } from '../domain/notice';
 
 /**
@@ -16,6 +16,29 @@ export const RECORD_ACTIVITY_OPTIONS: ActivityOptions = {
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
+
+/**
+ * A step's first attempt, as a local activity: the worker runs it inside the workflow task that
+ * asked for it, so the server handles one workflow task for the step instead of two and an
+ * activity task — on a server with one history shard, or under a burst of due timers, that is
+ * most of a step's cost there. One attempt, bounded: anything that goes wrong (the database down,
+ * slow, refusing) falls back to the ordinary activity and its retry policy (RECORD_ACTIVITY_OPTIONS),
+ * whose attempts Temporal's UI and GET /api/system/stuck show. The step's activities are
+ * idempotent, so a fallback that runs again what the first attempt wrote (its answer lost) writes
+ * and sends nothing twice.
+ */
+export const LOCAL_FIRST_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+};
+
+/** `local()` once; if it fails (not cancelled), `durable()` — see LOCAL_FIRST_OPTIONS. */
+export function localFirst<T>(local: () => Promise<T>, durable: () => Promise<T>): Promise<T> {
+  return local().catch((err: unknown) => {
+    if (isCancellation(err)) throw err;
+    return durable();
+  });
+}
 
 /** The patch guarding the path a workflow takes when its first record fails for good. */
 export const NOT_RECORDED_PATCH = 'not-recorded-on-failed-first-record';

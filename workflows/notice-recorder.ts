@@ -3,15 +3,28 @@
  * notice's state through an idempotent activity (records written in order, one after another, the
  * search attributes upserted with each), and the notice's messages. Workflow code: deterministic.
  */
-import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { NoticeActivities, NotifyRequest } from '../activities/types';
 import type { NoticeEvent, NoticeEventType } from '../domain/events';
 import { activeEscalation } from '../domain/escalation';
 import { SYSTEM_ACTOR, type Actor, type NoticeState } from '../domain/notice';
-import { nowIso, RECORD_ACTIVITY_OPTIONS } from './common';
+import { LOCAL_FIRST_OPTIONS, localFirst, nowIso, RECORD_ACTIVITY_OPTIONS } from './common';
 import { SA_ESCALATION_LEVEL, SA_OVERDUE, SA_STATUS } from './search-attributes';
 
 const acts = proxyActivities<NoticeActivities>(RECORD_ACTIVITY_OPTIONS);
+const local = proxyLocalActivities<Pick<NoticeActivities, 'recordNoticeEvent' | 'recordAndNotify'>>(LOCAL_FIRST_OPTIONS);
+
+/**
+ * Patch: a step's record (with its messages) is tried first as a local activity, then, if that
+ * attempt fails, as the ordinary activity (common.ts, LOCAL_FIRST_OPTIONS). Workflows whose steps
+ * ran before this code replay them as ordinary activities; their later steps take the new path.
+ */
+export const STEP_LOCAL_FIRST = 'step-local-first';
+
+const recordEvent = (input: Parameters<NoticeActivities['recordNoticeEvent']>[0]): Promise<void> =>
+  patched(STEP_LOCAL_FIRST) ? localFirst(() => local.recordNoticeEvent(input), () => acts.recordNoticeEvent(input)) : acts.recordNoticeEvent(input);
+const recordAndSend = async (input: Parameters<NoticeActivities['recordAndNotify']>[0]): Promise<void> =>
+  void (await (patched(STEP_LOCAL_FIRST) ? localFirst(() => local.recordAndNotify(input), () => acts.recordAndNotify(input)) : acts.recordAndNotify(input)));
 
 /**
  * Patch: a step's event and its messages are written by one activity in one transaction
@@ -91,7 +104,7 @@ export function noticeRecorder(state: NoticeState): NoticeRecorder {
     record(type, actor, data = {}) {
       const e = event(type, actor, data);
       const s = snapshot();
-      recording = recording.then(() => acts.recordNoticeEvent({ state: s, event: e }));
+      recording = recording.then(() => recordEvent({ state: s, event: e }));
       upsert();
       return recording;
     },
@@ -104,7 +117,7 @@ export function noticeRecorder(state: NoticeState): NoticeRecorder {
       const e = event(type, actor, data);
       const s = snapshot();
       const requests = messages.map(request);
-      recording = recording.then(async () => void (await acts.recordAndNotify({ state: s, event: e, notify: requests })));
+      recording = recording.then(() => recordAndSend({ state: s, event: e, notify: requests }));
       upsertChanged();
       await recording;
     },
@@ -112,7 +125,7 @@ export function noticeRecorder(state: NoticeState): NoticeRecorder {
       const e = event(type, SYSTEM_ACTOR, data);
       const s = snapshot();
       const r = request({ kind, audience, params });
-      recording = recording.then(async () => void (await acts.recordAndNotify({ state: s, event: e, notify: r })));
+      recording = recording.then(() => recordAndSend({ state: s, event: e, notify: r }));
       return recording;
     },
     async notify(kind, audience, params = {}) {

@@ -1,6 +1,7 @@
 /**
  * Deploy safety: the recorded histories of every workflow type (test/replay/histories/*.json,
- * refreshed by `npm run replay:record`; notices from before issue 12's patch and after it) replay
+ * refreshed by `npm run replay:record`; notices from before issue 12's patch, the step patch and
+ * the local-first patch, and after them) replay
  * against the current workflow code without a determinism violation — so a worker with this code
  * can take over notices, proposals and incidents that are running now. And the check has teeth: the same histories against a deliberately incompatible
  * bundle fail with DeterminismViolationError, and against that change guarded by patched() pass.
@@ -42,12 +43,19 @@ async function bundle(fixture: string): Promise<ReplayWorkerOptions> {
   return { workflowBundle: { code } };
 }
 
+const activities = (h: temporal.api.history.v1.IHistory) =>
+  (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
+/** The local activities a history ran: the SDK records each as a marker named core_local_activity. */
+const localActivities = (h: temporal.api.history.v1.IHistory) =>
+  (h.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+
 test('recordings cover every workflow type, each with a history that did work', () => {
   const types = new Set(histories.map((h) => workflowType(h.history)));
   expect([...types].sort()).toEqual(['incidentWorkflow', 'noticeWorkflow', 'proposalWorkflow']);
   for (const h of histories) {
     const kinds = new Set((h.history.events ?? []).map((e) => eventName(e.eventType)));
-    expect(kinds.has('EVENT_TYPE_ACTIVITY_TASK_COMPLETED')).toBe(true);
+    // Work done: an activity completed, or (a notice's steps since the local-first patch) a local one.
+    expect(kinds.has('EVENT_TYPE_ACTIVITY_TASK_COMPLETED') || localActivities(h.history).length > 0).toBe(true);
     expect(kinds.has('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED')).toBe(true);
   }
   const all = new Set(histories.flatMap((h) => (h.history.events ?? []).map((e) => eventName(e.eventType))));
@@ -56,8 +64,6 @@ test('recordings cover every workflow type, each with a history that did work', 
   }
 });
 
-const activities = (h: temporal.api.history.v1.IHistory) =>
-  (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n);
 
 test('both sides of the reminder patch are recorded: a reminder before it (two activities) and after it (one)', () => {
   const escalated = histories.filter((h) => ['pre-reminder-patch-notice-escalated-proposal', 'pre-step-one-activity-notice-escalated-proposal'].includes(h.name));
@@ -66,7 +72,7 @@ test('both sides of the reminder patch are recorded: a reminder before it (two a
 
 test('both sides of the step patch are recorded: records and messages as separate activities before it, one activity per step after it', () => {
   const before = histories.filter((h) => h.name.startsWith('pre-step-one-activity-notice-'));
-  const after = histories.filter((h) => h.name.startsWith('notice-'));
+  const after = histories.filter((h) => h.name.startsWith('pre-local-step-notice-'));
   expect(before.length).toBe(after.length);
   expect(after.length).toBeGreaterThan(0);
   for (const h of before) expect(activities(h.history)).toContain('notify');
@@ -74,6 +80,19 @@ test('both sides of the step patch are recorded: records and messages as separat
     const names = activities(h.history);
     expect(names).not.toContain('notify');
     expect(names).toContain('recordAndNotify');
+  }
+});
+
+test('both sides of the local-first patch are recorded: steps as ordinary activities before it, as local activities after it', () => {
+  const before = histories.filter((h) => h.name.startsWith('pre-local-step-notice-'));
+  const after = histories.filter((h) => h.name.startsWith('notice-'));
+  expect(before.length).toBe(after.length);
+  expect(after.length).toBeGreaterThan(0);
+  for (const h of before) expect(localActivities(h.history)).toHaveLength(0);
+  for (const h of after) {
+    // Every step's record went through the local activity; none fell back (nothing failed).
+    expect(activities(h.history).filter((n) => n === 'recordAndNotify' || n === 'recordNoticeEvent')).toEqual([]);
+    expect(localActivities(h.history).length).toBeGreaterThan(0);
   }
 });
 
