@@ -160,10 +160,13 @@ test('an acknowledgement that comes while the overdue is being sent starts no es
   try {
     await sending;
     expect(stubs.types(id)).toEqual(['issued']);
-    // The acknowledgement is taken at once; its record waits behind the overdue's (records are
-    // written in order).
+    // The acknowledgement is taken, and its record waits behind the overdue's (records are written
+    // in order). Not at once: the overdue's step is a local activity, run inside the workflow task
+    // that asked for it, and the update reaches the workflow only when that task ends — here when
+    // the worker heartbeats it at 80 % of its 10 s timeout (the SDK's "Workflow task duration
+    // exceeded" warning in this test's output). README: "Then: a step as a local activity".
     const acking = handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: LIAISON }] });
-    await eventually(async () => (await handle.query(stateQuery)).status === 'rectifying', 10000, 'the acknowledgement to be taken');
+    await eventually(async () => (await handle.query(stateQuery)).status === 'rectifying', 20000, 'the acknowledgement to be taken');
     release();
     const acked = await acking;
     expect(acked.overdue).toBeNull();
