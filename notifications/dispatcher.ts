@@ -111,24 +111,29 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const margin = Math.max(200, leaseMs / 5);
   const holds = (m: OutboxMessage) => (held.get(m.id) ?? 0) - margin > Date.now();
   let renewTimer: NodeJS.Timeout | undefined;
-  let renewing = false;
-  async function renew(): Promise<void> {
-    if (renewing || held.size === 0) return;
-    renewing = true;
-    const ids = [...held.keys()];
-    const t0 = Date.now();
-    try {
-      const still = await renewLeases(db, owner, ids, leaseMs);
-      for (const id of ids) {
-        if (!held.has(id)) continue; // recorded meanwhile
-        if (still.has(id)) held.set(id, t0 + leaseMs);
-        else held.set(id, 0); // reaped: not ours any more
+  let renewing: Promise<boolean> | null = null;
+  /** Extends the leases we hold; false when the database did not answer. */
+  function renew(): Promise<boolean> {
+    if (held.size === 0) return Promise.resolve(true);
+    renewing ??= (async () => {
+      const ids = [...held.keys()];
+      const t0 = Date.now();
+      try {
+        const still = await renewLeases(db, owner, ids, leaseMs);
+        for (const id of ids) {
+          if (!held.has(id)) continue; // recorded meanwhile
+          if (still.has(id)) held.set(id, t0 + leaseMs);
+          else held.set(id, 0); // reaped: not ours any more
+        }
+        return true;
+      } catch {
+        /* the database is away: the leases run on; rows past their margin are not sent */
+        return false;
+      } finally {
+        renewing = null;
       }
-    } catch {
-      /* the database is away: the leases run on; rows past their margin are not sent */
-    } finally {
-      renewing = false;
-    }
+    })();
+    return renewing;
   }
   function startRenewer(): void {
     renewTimer ??= setInterval(() => void renew(), Math.max(100, Math.floor(leaseMs / 4)));
@@ -177,6 +182,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   let toRecord: Array<{ m: OutboxMessage; detail: string | null; resolve: () => void; reject: (e: unknown) => void }> = [];
   let recording = false;
 
+  // A success not yet recorded is kept and retried for as long as the database is away: given up,
+  // the row's lease would run out and the message go out a second time (seen: a robot post sent
+  // just before a 6 s database outage, its record given up after 5 s, reaped and posted again).
+  // Only a stopping dispatcher gives up, after half a lease, so shutdown is never held forever.
   async function flushRecords(): Promise<void> {
     if (recording) return;
     recording = true;
@@ -184,18 +193,19 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       while (toRecord.length > 0) {
         const batch = toRecord;
         toRecord = [];
-        const until = Date.now() + leaseMs / 2;
+        let stopBy = 0;
         for (let i = 0; ; i++) {
           try {
             await recordSentMany(db, batch.map((x) => ({ id: x.m.id, attempt: x.m.attempt, detail: x.detail })));
             batch.forEach((x) => x.resolve());
             break;
           } catch (err) {
-            // A lost record means a resend after the lease: retry a database hiccup briefly.
-            if (Date.now() > until) {
+            if (stopping) stopBy ||= Date.now() + leaseMs / 2;
+            if (stopBy && Date.now() > stopBy) {
               batch.forEach((x) => x.reject(err));
               break;
             }
+            if (i === 0) log.warn({ err, rows: batch.length }, 'notification sent but not yet recorded: the database is away, retrying');
             await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** i)));
           }
         }
@@ -273,7 +283,13 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   }
 
   async function reapIfDue(): Promise<void> {
+    // Never our own rows: after the database was away longer than a lease, rows of ours still
+    // being sent, or sent and waiting for their record, have expired leases, and reaping them
+    // would send them again (test/notifications/dispatcher.test.ts, "… during a slow send"). So not while
+    // successes wait for their record, and only after our leases are renewed.
+    if (recording || toRecord.length > 0) return;
     if (Date.now() - lastReap < Math.min(1000, leaseMs / 4)) return;
+    if (!(await renew())) return;
     lastReap = Date.now();
     const reaped = await reapExpiredLeases(db, maxAttempts);
     if (reaped > 0) log.warn({ reaped }, 'notifications whose worker stopped mid-send are due again');

@@ -2,7 +2,8 @@
  * The dispatcher against a real SMTP server (smtp-server on 127.0.0.1) and a real HTTP receiver
  * for the robots (checking each platform's format and DingTalk's and Feishu's signatures), on
  * PGlite and (with DATABASE_URL) PostgreSQL. Faults: SMTP down then up, a webhook answering 500
- * then 200, rate limits, a wrong secret, a robot removed, attempts used up; two dispatchers at once.
+ * then 200, rate limits, a wrong secret, a robot removed, attempts used up; the database away past a
+ * lease just after a send and during one; two dispatchers at once.
  */
 import type { Db } from '../../db/client';
 import { getPeople, importOrg, loadOrgFile } from '../../db/org';
@@ -38,6 +39,14 @@ test('a robot text that is too long is cut in the middle, keeping the subject an
   expect(t.endsWith(`…\n查看与办理：${link}\n致：李娜`)).toBe(true);
   expect(fitText({ ...m, body: 'short' }, 2048)).toBe('【网络安全】标题\nshort');
 });
+
+/** The database as the dispatcher sees it, made unreachable while `down` is set (the rows stay). */
+function awayAtWill(db: Db): { db: Db; down: boolean } {
+  const away = { down: false, db };
+  const refused = () => Promise.reject(new Error('connect ECONNREFUSED (test: database away)'));
+  away.db = { ...db, query: (...args: Parameters<Db['query']>) => (away.down ? refused() : db.query(...args)), tx: (fn) => (away.down ? refused() : db.tx(fn)) };
+  return away;
+}
 
 describe.each(testBackends())('dispatcher on %s', (backend) => {
   let db: Db;
@@ -295,6 +304,93 @@ describe.each(testBackends())('dispatcher on %s', (backend) => {
     }, 10000, 'cancelled');
     expect(row.lastError).toBe('the feishu robot of unit:cs was removed or disabled');
     expect(robotPosts(key2).filter((p) => p.platform === 'feishu')).toHaveLength(0);
+  });
+
+  test('the database away just after a send, past the lease: recorded once it is back, sent once', async () => {
+    // The outage begins as the SMTP server accepts (the record is the next statement) and lasts
+    // three leases; the dispatcher must hold on to its success rather than let the lease run out
+    // and send again (seen in test/ops/durability.test.ts: a robot post twice).
+    let tripped = false;
+    const away = awayAtWill(db);
+    const smtp = createSmtpSender({ url: sink.url, from: FROM, tlsRejectUnauthorized: false, timeoutMs: 3000 });
+    const d = createDispatcher({
+      db: away.db,
+      senders: [
+        {
+          channel: 'email',
+          send: async (m, ctx) => {
+            const r = await smtp.send(m, ctx);
+            if (!tripped) {
+              tripped = away.down = true;
+              setTimeout(() => (away.down = false), 3000);
+            }
+            return r;
+          },
+          close: () => smtp.close?.(),
+        },
+      ],
+      pollMs: 50,
+      backoffBaseMs: 50,
+      backoffMaxMs: 400,
+      leaseMs: 1000,
+      onOutcome: (o) => outcomes.push(o),
+    });
+    dispatchers.push(d);
+    const before = sink.transactions.length;
+    const key = await enqueue(['p-li-na']);
+    d.start();
+    const row = await eventually(async () => {
+      const r = await outboxRow(`${key}:p-li-na:email`);
+      return r?.status === 'sent' ? r : null;
+    }, 15000, 'sent once the database is back');
+    // Past the point where the lease would have been reaped and the message sent again.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sink.transactions.slice(before).filter((t) => t.key?.startsWith(key))).toHaveLength(1);
+    expect(row.attempts).toBe(1);
+    expect(row.attemptLog.map((a) => a.result)).toEqual(['sent']);
+  });
+
+  test('the database away during a slow send, past the lease, back before it ends: sent once', async () => {
+    // The send outlives the outage (the server slow to answer): when the database is back, the
+    // row's lease has run out while its send is still ours and in flight. Reaping it then would
+    // send it again; the dispatcher renews its own leases before it reaps.
+    let tripped = false;
+    const away = awayAtWill(db);
+    const smtp = createSmtpSender({ url: sink.url, from: FROM, tlsRejectUnauthorized: false, timeoutMs: 3000 });
+    const d = createDispatcher({
+      db: away.db,
+      senders: [
+        {
+          channel: 'email',
+          send: async (m, ctx) => {
+            if (!tripped) {
+              tripped = away.down = true;
+              setTimeout(() => (away.down = false), 2000);
+              await new Promise((r) => setTimeout(r, 3500));
+            }
+            return smtp.send(m, ctx);
+          },
+          close: () => smtp.close?.(),
+        },
+      ],
+      pollMs: 50,
+      backoffBaseMs: 50,
+      backoffMaxMs: 400,
+      leaseMs: 1000,
+      concurrency: 2,
+      onOutcome: (o) => outcomes.push(o),
+    });
+    dispatchers.push(d);
+    const before = sink.transactions.length;
+    const key = await enqueue(['p-li-na']);
+    d.start();
+    const row = await eventually(async () => {
+      const r = await outboxRow(`${key}:p-li-na:email`);
+      return r?.status === 'sent' ? r : null;
+    }, 15000, 'sent');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sink.transactions.slice(before).filter((t) => t.key?.startsWith(key))).toHaveLength(1);
+    expect(row.attemptLog.map((a) => a.result)).toEqual(['sent']);
   });
 
   test('two dispatchers on one database deliver 60 messages exactly once', async () => {
