@@ -126,7 +126,10 @@ test('notifications: the office configures a robot, sees its refusal fail and re
   await page.waitForURL(/status=failed/);
   const row = page.getByTestId('outbox-table').locator('tbody tr').filter({ hasText: '310000' });
   await row.filter({ hasText: '发送失败' }).filter({ hasText: '计算机科学与技术学院工作群' }).waitFor();
-  expect(await page.getByTestId('outbox-table').locator('tbody tr').count()).toBe(1);
+  // The row is in the tab's first, unfiltered list too: only the search's answer lists it alone
+  // (once, in a CI run, the count read 4 here: the first list still shown, or a late answer to it
+  // shown after the search's, which web/src/use.ts now drops).
+  await eventually(async () => (await page.getByTestId('outbox-table').locator('tbody tr').count()) === 1, 10000, "the search's answer: the notice's one failed row");
   await check(page, 'notif-outbox');
   await row.getByRole('button', { name: `重发第 ${failed.id} 条` }).click();
   await page.getByRole('status').filter({ hasText: `第 ${failed.id} 条已重新排队发送。` }).waitFor();

@@ -7,15 +7,22 @@ export function useLoad<T>(loader: () => Promise<T>): { data: Ref<T | null>; err
   const data = ref<T | null>(null) as Ref<T | null>;
   const error = ref<unknown>(null);
   const loading = ref(false);
+  // Only the latest load may land: a slow earlier one (the unfiltered list of a tab just opened)
+  // answering after a later one (the search) would otherwise show rows the filters exclude.
+  let latest = 0;
   async function reload() {
+    const mine = ++latest;
     loading.value = true;
     try {
-      data.value = await loader();
+      const got = await loader();
+      if (mine !== latest) return;
+      data.value = got;
       error.value = null;
     } catch (err) {
+      if (mine !== latest) return;
       error.value = err;
     } finally {
-      loading.value = false;
+      if (mine === latest) loading.value = false;
     }
   }
   return { data, error, loading, reload };
