@@ -134,18 +134,7 @@ export async function expectNothingLostNothingTwice(c: Cluster, api: Api, sink: 
   const keys = new Set(rows.map((r) => r.idempotency_key));
   const received = sink.transactions.filter((t) => t.key && keys.has(t.key));
   expect(new Set(received.map((t) => t.key))).toEqual(keys);
-  // A message received twice is named with its attempt log, which tells how (a lease reaped, an
-  // error after the server had it).
-  const twice = [...keys].filter((k) => received.filter((t) => t.key === k).length > 1);
-  const attemptsOf = async (key: string) =>
-    (
-      await c.db.query<{ attempt: number; result: string; error: string | null; started_at: Date; finished_at: Date | null }>(
-        `SELECT a.attempt, a.result, a.error, a.started_at, a.finished_at FROM notification_attempts a
-           JOIN notification_outbox o ON o.id = a.outbox_id WHERE o.idempotency_key = $1 ORDER BY a.attempt`,
-        [key],
-      )
-    ).rows;
-  expect(await Promise.all(twice.map(async (k) => ({ key: k, received: received.filter((t) => t.key === k).map((t) => new Date(t.at).toISOString()), attempts: await attemptsOf(k) })))).toEqual([]);
+  expect(await receivedTwice(c, keys, received)).toEqual([]);
   expect(received).toHaveLength(keys.size);
   expect(new Set(received.map((t) => t.messageId)).size).toBe(keys.size);
   // In-app: one inbox row per (event, person), no duplicates by construction; every outbox row
@@ -156,4 +145,25 @@ export async function expectNothingLostNothingTwice(c: Cluster, api: Api, sink: 
   const audit = await fetch(`${api.url}/api/audit/verify`, { headers: p.office });
   expect(audit.status).toBe(200);
   expect(((await audit.json()) as { ok: boolean }).ok).toBe(true);
+}
+
+/**
+ * The messages (of `keys`) received more than once, each with when and its attempt log, which
+ * tells how (a lease reaped, an error after the server had it): empty when none was.
+ */
+export async function receivedTwice(c: Cluster, keys: Set<string>, received: Array<{ key: string | null; at: number }>): Promise<unknown[]> {
+  const twice = [...keys].filter((k) => received.filter((t) => t.key === k).length > 1);
+  return Promise.all(
+    twice.map(async (key) => ({
+      key,
+      received: received.filter((t) => t.key === key).map((t) => new Date(t.at).toISOString()),
+      attempts: (
+        await c.db.query(
+          `SELECT a.attempt, a.result, a.error, a.started_at, a.finished_at FROM notification_attempts a
+             JOIN notification_outbox o ON o.id = a.outbox_id WHERE o.idempotency_key = $1 ORDER BY a.attempt`,
+          [key],
+        )
+      ).rows,
+    })),
+  );
 }
