@@ -55,6 +55,8 @@ export async function startSmtpSink(opts: { port?: number; listen?: boolean; par
   let refusals: { n: number; code: number } = { n: 0, code: 451 };
   let hold: { arrived: () => void; session?: string; release?: () => void } | undefined;
   let server: SMTPServer | undefined;
+  /** Bumped by stop(): what was in flight before it is not accepted after it. */
+  let generation = 0;
 
   const accept = (mail: ReceivedMail) => {
     transactions.push({ messageId: mail.messageId, key: mail.key, at: mail.at });
@@ -120,7 +122,12 @@ export async function startSmtpSink(opts: { port?: number; listen?: boolean; par
             h.arrived();
             return;
           }
+          // A message whose parsing outlived a stop() is not accepted: its connection is closed,
+          // our 250 could never reach the client, and a real server down before committing it
+          // would not have it either (counted, the client's resend looked like a double send).
+          const up = generation;
           finish().then((m) => {
+            if (up !== generation) return callback(new Error('server going down'));
             accept(m);
             callback();
           }, callback);
@@ -151,6 +158,7 @@ export async function startSmtpSink(opts: { port?: number; listen?: boolean; par
       const s = server;
       if (!s) return;
       server = undefined;
+      generation++;
       for (const c of s.connections) (c as unknown as { close(): void }).close();
       await new Promise<void>((resolve) => s.close(() => resolve()));
     },
