@@ -9,6 +9,7 @@ import type { Db } from '../../db/client';
 import { getPeople, importOrg, loadOrgFile } from '../../db/org';
 import { createRobotSender, fitText } from '../../notifications/channels/robots';
 import { createSmtpSender, messageIdFor } from '../../notifications/channels/smtp';
+import type { ChannelSender } from '../../notifications/channels/types';
 import { backoffDelay, createDispatcher, type DispatchOutcome, type Dispatcher } from '../../notifications/dispatcher';
 import { enqueueNotifications, getOutbox, retryOutbox, type EnqueueRequest } from '../../notifications/outbox';
 import { renderMessage } from '../../notifications/render';
@@ -306,33 +307,21 @@ describe.each(testBackends())('dispatcher on %s', (backend) => {
     expect(robotPosts(key2).filter((p) => p.platform === 'feishu')).toHaveLength(0);
   });
 
-  test('the database away just after a send, past the lease: recorded once it is back, sent once', async () => {
-    // The outage begins as the SMTP server accepts (the record is the next statement) and lasts
-    // three leases; the dispatcher must hold on to its success rather than let the lease run out
-    // and send again (seen in test/ops/durability.test.ts: a robot post twice).
-    let tripped = false;
+  /**
+   * One e-mail through a dispatcher whose database `send` takes away (and gives back) at will,
+   * leases of 1 s; resolves once the row is sent and the time for a second send has passed.
+   */
+  async function throughAnOutage(send: (away: { down: boolean }, real: ChannelSender['send']) => ChannelSender['send'], concurrency?: number) {
     const away = awayAtWill(db);
     const smtp = createSmtpSender({ url: sink.url, from: FROM, tlsRejectUnauthorized: false, timeoutMs: 3000 });
     const d = createDispatcher({
       db: away.db,
-      senders: [
-        {
-          channel: 'email',
-          send: async (m, ctx) => {
-            const r = await smtp.send(m, ctx);
-            if (!tripped) {
-              tripped = away.down = true;
-              setTimeout(() => (away.down = false), 3000);
-            }
-            return r;
-          },
-          close: () => smtp.close?.(),
-        },
-      ],
+      senders: [{ channel: 'email', send: send(away, (m, ctx) => smtp.send(m, ctx)), close: () => smtp.close?.() }],
       pollMs: 50,
       backoffBaseMs: 50,
       backoffMaxMs: 400,
       leaseMs: 1000,
+      concurrency,
       onOutcome: (o) => outcomes.push(o),
     });
     dispatchers.push(d);
@@ -345,7 +334,23 @@ describe.each(testBackends())('dispatcher on %s', (backend) => {
     }, 15000, 'sent once the database is back');
     // Past the point where the lease would have been reaped and the message sent again.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(sink.transactions.slice(before).filter((t) => t.key?.startsWith(key))).toHaveLength(1);
+    return { row, transactions: sink.transactions.slice(before).filter((t) => t.key?.startsWith(key)) };
+  }
+
+  test('the database away just after a send, past the lease: recorded once it is back, sent once', async () => {
+    // The outage begins as the SMTP server accepts (the record is the next statement) and lasts
+    // three leases; the dispatcher must hold on to its success rather than let the lease run out
+    // and send again (seen in test/ops/durability.test.ts: a robot post twice).
+    let tripped = false;
+    const { row, transactions } = await throughAnOutage((away, real) => async (m, ctx) => {
+      const r = await real(m, ctx);
+      if (!tripped) {
+        tripped = away.down = true;
+        setTimeout(() => (away.down = false), 3000);
+      }
+      return r;
+    });
+    expect(transactions).toHaveLength(1);
     expect(row.attempts).toBe(1);
     expect(row.attemptLog.map((a) => a.result)).toEqual(['sent']);
   });
@@ -355,41 +360,15 @@ describe.each(testBackends())('dispatcher on %s', (backend) => {
     // row's lease has run out while its send is still ours and in flight. Reaping it then would
     // send it again; the dispatcher renews its own leases before it reaps.
     let tripped = false;
-    const away = awayAtWill(db);
-    const smtp = createSmtpSender({ url: sink.url, from: FROM, tlsRejectUnauthorized: false, timeoutMs: 3000 });
-    const d = createDispatcher({
-      db: away.db,
-      senders: [
-        {
-          channel: 'email',
-          send: async (m, ctx) => {
-            if (!tripped) {
-              tripped = away.down = true;
-              setTimeout(() => (away.down = false), 2000);
-              await new Promise((r) => setTimeout(r, 3500));
-            }
-            return smtp.send(m, ctx);
-          },
-          close: () => smtp.close?.(),
-        },
-      ],
-      pollMs: 50,
-      backoffBaseMs: 50,
-      backoffMaxMs: 400,
-      leaseMs: 1000,
-      concurrency: 2,
-      onOutcome: (o) => outcomes.push(o),
-    });
-    dispatchers.push(d);
-    const before = sink.transactions.length;
-    const key = await enqueue(['p-li-na']);
-    d.start();
-    const row = await eventually(async () => {
-      const r = await outboxRow(`${key}:p-li-na:email`);
-      return r?.status === 'sent' ? r : null;
-    }, 15000, 'sent');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(sink.transactions.slice(before).filter((t) => t.key?.startsWith(key))).toHaveLength(1);
+    const { row, transactions } = await throughAnOutage((away, real) => async (m, ctx) => {
+      if (!tripped) {
+        tripped = away.down = true;
+        setTimeout(() => (away.down = false), 2000);
+        await new Promise((r) => setTimeout(r, 3500));
+      }
+      return real(m, ctx);
+    }, 2);
+    expect(transactions).toHaveLength(1);
     expect(row.attemptLog.map((a) => a.result)).toEqual(['sent']);
   });
 

@@ -109,28 +109,27 @@ export async function startSmtpSink(opts: { port?: number; listen?: boolean; par
               at,
             } satisfies ReceivedMail;
           };
+          // A message whose parsing (or hold) outlived a stop() is not accepted: its connection is
+          // closed, our 250 could never reach the client, and a real server down before committing
+          // it would not have it either (counted, the client's resend looked like a double send).
+          const up = generation;
+          const commit = () =>
+            finish().then((m) => {
+              if (up !== generation) return callback(new Error('server going down'));
+              accept(m);
+              callback();
+            }, callback);
           if (hold && !hold.session) {
             const h = hold;
             h.session = session.id;
             h.release = () => {
               hold = undefined;
-              finish().then((m) => {
-                accept(m);
-                callback();
-              }, callback);
+              void commit();
             };
             h.arrived();
             return;
           }
-          // A message whose parsing outlived a stop() is not accepted: its connection is closed,
-          // our 250 could never reach the client, and a real server down before committing it
-          // would not have it either (counted, the client's resend looked like a double send).
-          const up = generation;
-          finish().then((m) => {
-            if (up !== generation) return callback(new Error('server going down'));
-            accept(m);
-            callback();
-          }, callback);
+          void commit();
         });
       },
       onClose(session) {
