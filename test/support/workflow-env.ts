@@ -1,9 +1,9 @@
 /**
  * A workflow's logic under test without the stack: the run's Temporal dev server (jest
  * globalSetup) through @temporalio/testing's TestWorkflowEnvironment, the run's workflow bundle,
- * and a worker on a task queue of its own whose activities are stubs in memory — no database, API,
- * dispatcher or visibility between the test and the workflow. The stubs keep what the workflow
- * recorded and sent; a test awaits the exact step it is about (`stubs.next(...)`), which arrives
+ * and a worker on a task queue of its own whose activities run in memory — no database, API,
+ * dispatcher or visibility between the test and the workflow. These in-memory activities keep what the workflow
+ * recorded and sent; a test awaits the exact step it is about (`memory.next(...)`), which arrives
  * the moment the workflow records it, instead of polling the database on a timeout.
  *
  * (The time-skipping test server would need a download this machine cannot make: timers run in
@@ -57,7 +57,7 @@ export async function startWorkflowEnv(activities: object): Promise<WorkflowEnv>
   };
 }
 
-/** What a notice workflow recorded, as its stub activities saw it. */
+/** What a notice workflow recorded, as its in-memory activities saw it. */
 export interface Step {
   noticeId: string;
   event: NoticeEvent;
@@ -67,7 +67,7 @@ export interface Step {
 type Waiter = { match: (s: Step) => boolean; resolve: (s: Step) => void };
 
 /**
- * The leadership chain the stub resolves (level → person; null for a vacancy), as the small test
+ * The leadership chain the in-memory activities resolve (level → person; null for a vacancy), as the small test
  * organisation's cs unit has it by default.
  */
 export type Chain = Partial<Record<ChainRole, string | null>>;
@@ -81,11 +81,11 @@ export const CS_CHAIN: Chain = {
 };
 
 /**
- * Stub activities of the notice workflow (and of the proposal workflow it may start as a child):
+ * In-memory activities of the notice workflow (a deliberate test double, issue 8) (and of the proposal workflow it may start as a child):
  * every record and message kept in order, the leadership chain from `chains`, a leader's decision
  * window computed as the real activity does (plain hours here).
  */
-export class NoticeStubs {
+export class InMemoryNoticeActivities {
   readonly steps: Step[] = [];
   readonly messages: NotifyRequest[] = [];
   readonly proposals: Array<{ id: string; event: ProposalEvent }> = [];
@@ -146,7 +146,7 @@ export class NoticeStubs {
     for (const w of due) w.resolve(step);
   }
 
-  // Stubs answer at once: plain functions returning settled promises.
+  // They answer at once: plain functions returning settled promises.
   readonly activities: NoticeActivities & ProposalActivities = {
     recordNoticeEvent: ({ state, event }) => Promise.resolve(this.push(state, event)),
     recordNotIssued: ({ state, event }) => Promise.resolve(this.push(state, event)),
