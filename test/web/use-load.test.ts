@@ -1,7 +1,7 @@
 /**
  * The screens' shared loader (web/src/use.ts): only the latest load lands. A search answered
  * before the tab's first, slower list must not be overwritten by it (the outbox once showed rows
- * its filters exclude).
+ * its filters exclude). Nor may a load asked before an action land after its answer.
  */
 import { useLoad } from '../../web/src/use';
 
@@ -44,4 +44,23 @@ test("a late answer or error of an earlier load is dropped; the latest load's er
   await fourth;
   expect(l.error.value).toBeNull();
   expect(l.data.value).toBe('back online');
+});
+
+test("an action's answer set as the data retires the loads asked before it", async () => {
+  const answers = [deferred<string>(), deferred<string>()];
+  let call = 0;
+  const l = useLoad(() => answers[call++].promise);
+  const before = l.reload();
+  // The action answers (the record after it) while a reload asked before it is still on its way.
+  l.set('after the save');
+  expect(l.data.value).toBe('after the save');
+  expect(l.loading.value).toBe(false);
+  answers[0].resolve('before the save');
+  await before;
+  expect(l.data.value).toBe('after the save');
+  // A load asked after the action lands as usual.
+  const next = l.reload();
+  answers[1].resolve('reloaded');
+  await next;
+  expect(l.data.value).toBe('reloaded');
 });

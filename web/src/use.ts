@@ -3,7 +3,13 @@
 import { onMounted, onUnmounted, ref, watch, type Ref } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
 
-export function useLoad<T>(loader: () => Promise<T>): { data: Ref<T | null>; error: Ref<unknown>; loading: Ref<boolean>; reload: () => Promise<void> } {
+export function useLoad<T>(loader: () => Promise<T>): {
+  data: Ref<T | null>;
+  error: Ref<unknown>;
+  loading: Ref<boolean>;
+  reload: () => Promise<void>;
+  set: (value: T) => void;
+} {
   const data = ref<T | null>(null) as Ref<T | null>;
   const error = ref<unknown>(null);
   const loading = ref(false);
@@ -25,7 +31,18 @@ export function useLoad<T>(loader: () => Promise<T>): { data: Ref<T | null>; err
       if (mine === latest) loading.value = false;
     }
   }
-  return { data, error, loading, reload };
+  /**
+   * An action's answer as the data (the record after the action): it retires every load still in
+   * flight, which was asked before the action and would otherwise land after it with the record
+   * from before.
+   */
+  function set(value: T) {
+    latest += 1;
+    data.value = value;
+    error.value = null;
+    loading.value = false;
+  }
+  return { data, error, loading, reload, set };
 }
 
 export function useAction(): { busy: Ref<boolean>; error: Ref<unknown>; run: (fn: () => Promise<unknown>) => Promise<boolean> } {
