@@ -26,7 +26,8 @@ import { noticeRoutes } from './notices';
 import type { RouteDeps } from './updates';
 import { escalationRoutes } from './escalations';
 import { proposalRoutes } from './proposals';
-import { auditLoginRefusals, auditWrites } from './audit';
+import type { AuditQueue } from '../db/audit';
+import { apiAuditQueue, auditLoginRefusals, auditWrites } from './audit';
 import { auditRoutes } from './audit-routes';
 import { notificationRoutes } from './notifications';
 import { orgRoutes } from './org';
@@ -64,6 +65,8 @@ export interface AppDeps {
   stuck?: StuckWatch;
   /** How far the notice list's `total` counts (LIST_COUNT_CAP); beyond it, "10,000+". */
   listCountCap?: number;
+  /** The queue of the API's write entries (api/audit.ts), for the process to drain when it stops; one of its own when absent. */
+  audit?: AuditQueue;
 }
 
 const pageQuery = z.strictObject({
@@ -138,7 +141,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(personLimit(limits, deps.db));
   // Audit trail: refused logins (sees authenticate's 401s, passes them on) and every write.
   api.use(auditLoginRefusals(deps.db, deps.logger));
-  api.use(auditWrites(deps.db, deps.logger));
+  api.use(auditWrites(deps.audit ?? apiAuditQueue(deps.db, deps.logger)));
   // A body is JSON or refused, never ignored: a route that needs no body (acknowledge, retry…)
   // must not act on a request whose body nobody could read.
   api.use((req, _res, next) => {

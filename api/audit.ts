@@ -15,7 +15,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
-import { appendAuditTx, type AuditInput } from '../db/audit';
+import { appendAuditTx, auditQueue, type AuditInput, type AuditQueue } from '../db/audit';
 import type { CurrentUser } from './access';
 import { HttpError } from './errors';
 import { storableText } from '../domain/text';
@@ -72,10 +72,24 @@ function outcomeOf(status: number): string {
 }
 
 /**
- * Mount right after `authenticate` on the /api router: appends one entry per write (POST, PUT,
- * PATCH, DELETE) by an authenticated person once the response is done.
+ * The queue the API's write entries go through (db/audit.ts `auditQueue`: appended together while
+ * an append is under way); an entry the database refuses is logged loudly. The process drains it
+ * when it stops (app/system.ts).
  */
-export function auditWrites(db: Db, logger: Logger): RequestHandler {
+export function apiAuditQueue(db: Db, logger: Logger): AuditQueue {
+  return auditQueue(db, (entry, err) => {
+    logger.error(
+      { err, audit: { action: entry.action, targetId: entry.targetId, actorId: entry.actorId, requestId: entry.requestId } },
+      'AUDIT APPEND FAILED: an API write is missing from the audit log',
+    );
+  });
+}
+
+/**
+ * Mount right after `authenticate` on the /api router: appends one entry per write (POST, PUT,
+ * PATCH, DELETE) by an authenticated person once the response is done, through `queue`.
+ */
+export function auditWrites(queue: AuditQueue): RequestHandler {
   return (req, res, next) => {
     const user = res.locals.user as CurrentUser | undefined;
     if (!WRITE_METHODS.has(req.method) || !user) {
@@ -113,12 +127,7 @@ export function auditWrites(db: Db, logger: Logger): RequestHandler {
           aborted: res.writableFinished ? undefined : true,
         },
       };
-      appendAuditTx(db, entry).catch((err: unknown) => {
-        logger.error(
-          { err, audit: { action: entry.action, targetId: entry.targetId, actorId: entry.actorId, requestId: entry.requestId } },
-          'AUDIT APPEND FAILED: an API write is missing from the audit log',
-        );
-      });
+      queue.append(entry);
     });
     next();
   };

@@ -22,6 +22,7 @@ import type { Policy } from '../domain/policy';
 import type { Env } from '../config/env';
 import { signInConfig } from './signin';
 import { createApp } from '../api/app';
+import { apiAuditQueue } from '../api/audit';
 import { createStuckWatch } from '../api/stuck';
 import { createTokenService, loadOrCreateSigningKey, type OidcConfig } from '../api/auth';
 import { createWorker } from '../worker/worker';
@@ -183,8 +184,10 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
     config: { threshold: env.STUCK_ACTIVITY_FAILURES, maxScan: env.STUCK_SCAN_MAX },
   });
   stuck.start(env.STUCK_SCAN_INTERVAL_MS);
+  const audit = apiAuditQueue(db, log);
   const app = createApp({
     db,
+    audit,
     temporal: client,
     stuck,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -231,6 +234,8 @@ export async function runApi(env: Env, db: Db, rules: Rules, log: Logger): Promi
         await closed;
       }
       clearTimeout(timer);
+      // The write entries of the last answers, before the database is closed.
+      await audit.drain();
       await connection.close();
       log.info('API stopped');
     },

@@ -88,6 +88,20 @@ function normaliseDetails(details: AuditInput['details']): AuditEntry['details']
  * lock before taking a seq, so a retry never consumes a number of the chain.
  */
 export async function appendAudit(q: Queryable, input: AuditInput): Promise<AuditEntry | null> {
+  return (await appendChained(q, [input], input.idempotencyKey ?? null))[0] ?? null;
+}
+
+/**
+ * Appends entries without idempotency keys, in the order given, inside the caller's transaction
+ * (call it last): one lock, one head read and one insert for all of them (the API's write entries,
+ * gathered by `auditQueue`).
+ */
+export async function appendAuditEntries(q: Queryable, inputs: AuditInput[]): Promise<AuditEntry[]> {
+  if (inputs.some((i) => i.idempotencyKey)) throw new Error('appendAuditEntries: entries with an idempotency key are appended one at a time (appendAudit)');
+  return inputs.length === 0 ? [] : appendChained(q, inputs, null);
+}
+
+async function appendChained(q: Queryable, inputs: AuditInput[], key: string | null): Promise<AuditEntry[]> {
   // The lock is a statement of its own: a statement's snapshot is taken before it runs, so a head
   // read in the statement that waited for the lock could miss the entry committed meanwhile.
   await q.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
@@ -95,25 +109,31 @@ export async function appendAudit(q: Queryable, input: AuditInput): Promise<Audi
   const head = await q.query<{ seen: boolean; seq: string | number | null; hash: string | null }>(
     `SELECT EXISTS (SELECT 1 FROM audit_log WHERE $1::text IS NOT NULL AND idempotency_key = $1) AS seen, h.seq, h.hash
        FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS h ON true`,
-    [input.idempotencyKey ?? null],
+    [key],
   );
   const row = head.rows[0];
-  if (row.seen) return null;
-  const h = row.seq === null || row.hash === null ? null : { seq: row.seq, hash: row.hash };
-  const entry = chainEntry(h ? { seq: Number(h.seq), hash: h.hash } : null, {
-    at: (input.at ?? new Date()).toISOString(),
-    actorId: input.actorId ?? null,
-    action: input.action,
-    targetType: input.targetType ?? null,
-    targetId: input.targetId ?? null,
-    requestId: input.requestId ?? null,
-    outcome: input.outcome ?? 'ok',
-    details: normaliseDetails(input.details),
-    idempotencyKey: input.idempotencyKey ?? null,
-  });
+  if (row.seen) return [];
+  let h = row.seq === null || row.hash === null ? null : { seq: Number(row.seq), hash: row.hash };
+  const entries: AuditEntry[] = [];
+  for (const input of inputs) {
+    const entry = chainEntry(h, {
+      at: (input.at ?? new Date()).toISOString(),
+      actorId: input.actorId ?? null,
+      action: input.action,
+      targetType: input.targetType ?? null,
+      targetId: input.targetId ?? null,
+      requestId: input.requestId ?? null,
+      outcome: input.outcome ?? 'ok',
+      details: normaliseDetails(input.details),
+      idempotencyKey: input.idempotencyKey ?? null,
+    });
+    entries.push(entry);
+    h = { seq: entry.seq, hash: entry.hash };
+  }
+  const width = 12;
   await q.query(
-    `INSERT INTO audit_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
+    `INSERT INTO audit_log (${COLUMNS}) VALUES ${entries.map((_, i) => `(${Array.from({ length: width }, (_x, j) => `$${i * width + j + 1}`).join(', ')})`).join(', ')}`,
+    entries.flatMap((entry) => [
       entry.seq,
       entry.at,
       entry.actorId,
@@ -126,9 +146,53 @@ export async function appendAudit(q: Queryable, input: AuditInput): Promise<Audi
       entry.idempotencyKey,
       entry.prevHash,
       entry.hash,
-    ],
+    ]),
   );
-  return entry;
+  return entries;
+}
+
+/** At most this many entries in one append of the queue (one insert's parameters stay well under 65,535). */
+const QUEUE_BATCH = 200;
+
+export interface AuditQueue {
+  /** Queues an entry; it is appended as soon as the appends before it are done. */
+  append(input: AuditInput): void;
+  /** Resolves when every entry queued so far is appended (or reported failed). */
+  drain(): Promise<void>;
+}
+
+/**
+ * Entries appended after the fact (the API's, once a response is sent), gathered while an append
+ * is under way and then appended together: one transaction, lock and head read for all that came
+ * meanwhile, where one each made every write wait its turn for the audit lock twice (its step's
+ * entry and its request's). An idle queue appends at once. A batch the database refuses is tried
+ * again one entry at a time, so one bad entry costs only itself; each lost entry goes to `failed`.
+ */
+export function auditQueue(db: Db, failed: (input: AuditInput, err: unknown) => void): AuditQueue {
+  const queued: AuditInput[] = [];
+  let running: Promise<void> | null = null;
+  const appendOne = (input: AuditInput) => db.tx((q) => appendAuditEntries(q, [input])).catch((err: unknown) => failed(input, err));
+  async function run(): Promise<void> {
+    while (queued.length > 0) {
+      const batch = queued.splice(0, QUEUE_BATCH);
+      try {
+        await db.tx((q) => appendAuditEntries(q, batch));
+      } catch (err) {
+        if (batch.length === 1) failed(batch[0], err);
+        else for (const input of batch) await appendOne(input);
+      }
+    }
+    running = null;
+  }
+  return {
+    append(input) {
+      queued.push(input);
+      running ??= run();
+    },
+    async drain() {
+      while (running) await running;
+    },
+  };
 }
 
 /** Appends one entry in a transaction of its own. */

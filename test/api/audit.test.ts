@@ -16,7 +16,7 @@ import { SignJWT } from 'jose';
 import { EMBEDDED_ISSUER } from '../../api/auth';
 import { createNoticeActivities } from '../../activities/notices';
 import { createProposalActivities } from '../../activities/proposals';
-import { appendAuditTx, auditHead, verifyAudit } from '../../db/audit';
+import { appendAuditEntries, appendAuditTx, auditHead, auditQueue, verifyAudit } from '../../db/audit';
 import { createPrcCalendar } from '../../domain/calendar';
 import { entryHash, type AuditEntry } from '../../domain/audit-chain';
 import type { NoticeState } from '../../domain/notice';
@@ -280,6 +280,28 @@ test('concurrent appends never fork the chain', async () => {
   );
   expect(appended.map((e) => e?.seq).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 30 }, (_, i) => before + i + 1));
   expect(await verifyAudit(s.db, { pageSize: 7 })).toMatchObject({ ok: true });
+});
+
+test('the write entries\' queue appends what came during an append together, in order, with the appends of steps between; a refused entry costs only itself', async () => {
+  const before = (await auditHead(s.db))?.seq ?? 0;
+  const failed: Array<{ action: string; err: unknown }> = [];
+  const queue = auditQueue(s.db, (input, err) => failed.push({ action: input.action, err }));
+  // The first goes at once; the next nine wait for it and go together. Meanwhile steps append on
+  // their own connections (workflow entries with keys), interleaving with the queue's appends.
+  for (let i = 0; i < 10; i++) queue.append({ action: 'test.queued', actorId: OFFICE, details: { i } });
+  const steps = Promise.all(Array.from({ length: 5 }, (_, i) => appendAuditTx(s.db, { action: 'test.step', idempotencyKey: rid(`queue-test-step-${i}`) })));
+  // One the database refuses (a NUL byte in text), among good ones.
+  queue.append({ action: 'test.queued', actorId: OFFICE, details: { i: 10 } });
+  queue.append({ action: 'test.queued\u0000refused', actorId: OFFICE });
+  queue.append({ action: 'test.queued', actorId: OFFICE, details: { i: 11 } });
+  await Promise.all([queue.drain(), steps]);
+  const queued = (await audit({ action: 'test.queued' })).filter((e) => e.seq > before).sort((a, b) => a.seq - b.seq);
+  expect(queued.map((e) => (e.details as { i: number }).i)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  expect(failed.map((f) => f.action)).toEqual(['test.queued\u0000refused']);
+  expect(((await auditHead(s.db))?.seq ?? 0) - before).toBe(17);
+  expect(await verifyAudit(s.db, { pageSize: 7 })).toMatchObject({ ok: true });
+  // Entries with idempotency keys are the steps': one at a time, never in a batch.
+  await expect(s.db.tx((q) => appendAuditEntries(q, [{ action: 'test.keyed', idempotencyKey: 'k' }]))).rejects.toThrow(/one at a time/);
 });
 
 test('an export is audited, verifies offline with the documented command, and a tampered file does not', async () => {

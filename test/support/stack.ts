@@ -12,6 +12,7 @@ import request from 'supertest';
 import type { Db } from '../../db/client';
 import { importOrg, loadOrgFile } from '../../db/org';
 import { createApp } from '../../api/app';
+import { apiAuditQueue } from '../../api/audit';
 import { createTokenService, type OidcConfig, type TokenService } from '../../api/auth';
 import type { LimitsConfig } from '../../api/limits';
 import type { SignInConfig } from '../../api/session';
@@ -167,8 +168,11 @@ export async function startStack(
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const tokens = createTokenService({ embeddedKey: crypto.randomBytes(32), oidc: opts.oidc });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const audit = apiAuditQueue(db, logger);
   const app = createApp({
     db,
+    audit,
     temporal: client,
     taskQueue,
     policy,
@@ -180,7 +184,7 @@ export async function startStack(
     // Tests poll as one person many times a minute; the limits themselves are tested in
     // test/security/hardening.test.ts with an app of their own.
     limits: opts.limits ?? { perPersonPerMinute: 1_000_000, authFailuresPer15Min: 1_000_000, corsOrigins: [] },
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
     evidenceMaxBytes: 64 * 1024,
     signIn: { publicUrl, idleTimeoutSec: 1800, absoluteTimeoutSec: 8 * 3600, embedded: true, ...opts.signIn },
   });
@@ -210,6 +214,7 @@ export async function startStack(
     async shutdown() {
       worker.shutdown();
       await running;
+      await audit.drain();
       await notifications.stop();
       await nativeConnection.close();
       await connection.close();
