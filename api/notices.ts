@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { withUpdateDeadline, type RouteDeps } from './updates';
 import { instant, line, noticeId, optionalText, queryText, text } from './schemas';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { allocateNoticeId, getNotice, getTimeline, listNotices } from '../db/notices';
+import { allocateNoticeId, getNotice, getNoticeDetail, listNotices, type NoticeDetail } from '../db/notices';
 import { getUnit } from '../db/org';
-import { getIncident, incidentsOfNotice, INCIDENT_ID_PATTERN } from '../db/incidents';
+import { getIncident, INCIDENT_ID_PATTERN } from '../db/incidents';
 import { incidentLinkNoticeUpdate, incidentWorkflowId } from '../workflows/incident-definitions';
 import { CATEGORIES, checkSubmitRectification, isTerminal, reminderSchedule, type EvidenceItem, NOTICE_STATUSES, SEVERITY_LEVELS, STATUS_LABELS, type Actor, type NoticeInput, type NoticeState } from '../domain/notice';
 import { planNotice } from '../domain/notice-plan';
@@ -102,11 +102,19 @@ export function noticeRoutes(deps: RouteDeps): Router {
   const r = Router();
   const { db, temporal } = deps;
 
-  /** Loads a notice the user may see (404 otherwise: its existence is not disclosed). */
+  /** Loads a notice the user may see and may take `action` on (visibleTo). */
   async function loadVisible(res: Response, rawId: string, action: Action = 'notice.read') {
+    return visibleTo(res, action, await getNotice(db, idFromPath(rawId)));
+  }
+
+  function idFromPath(rawId: string): string {
     const id = noticeIdParam.safeParse(rawId);
     if (!id.success) throw notFound('找不到该通知', 'No such notice');
-    const found = await getNotice(db, id.data);
+    return id.data;
+  }
+
+  /** The notice if the user may see it (404 otherwise: its existence is not disclosed) and may take `action` on it. */
+  function visibleTo<T extends { state: NoticeState }>(res: Response, action: Action, found: T | null): T {
     if (!found || !can(user(res), 'notice.read', found.state.unitId)) throw notFound('找不到该通知', 'No such notice');
     if (action !== 'notice.read' && !can(user(res), action, found.state.unitId)) throw forbidden();
     if (action !== 'notice.read' && isTerminal(found.state.status)) {
@@ -117,12 +125,12 @@ export function noticeRoutes(deps: RouteDeps): Router {
   }
 
   async function respondWithNotice(res: Response, id: string, status = 200) {
-    const found = await getNotice(db, id);
+    const found = await getNoticeDetail(db, id);
     if (!found) throw notFound('找不到该通知', 'No such notice');
-    res.status(status).json(await noticeView(found.state, found.unitName, true));
+    res.status(status).json(noticeView(found));
   }
 
-  async function noticeView(state: NoticeState, unitName: string, withTimeline: boolean) {
+  function noticeView({ state, unitName, incidentIds, timeline }: NoticeDetail) {
     return {
       ...state,
       unitName,
@@ -130,11 +138,11 @@ export function noticeRoutes(deps: RouteDeps): Router {
       // "unrectified after the top of the chain" the office records (POST /api/accountability-triggers).
       escalations: state.escalations.map((e) => ({ ...e, topOfChain: topOfChainReached(e) ?? null })),
       // Incidents this notice was opened for (linked from the incident, issue 10).
-      incidentIds: await incidentsOfNotice(db, state.id),
+      incidentIds,
       // When each reminder of the running deadlines falls due (working-day windows: a working day at
       // the policy's time of day, spread by notice).
       reminderSchedule: reminderSchedule(state),
-      timeline: withTimeline ? await getTimeline(db, state.id) : undefined,
+      timeline,
     };
   }
 
@@ -244,8 +252,7 @@ export function noticeRoutes(deps: RouteDeps): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    const found = await loadVisible(res, req.params.id);
-    res.json(await noticeView(found.state, found.unitName, true));
+    res.json(noticeView(visibleTo(res, 'notice.read', await getNoticeDetail(db, idFromPath(req.params.id)))));
   });
 
   r.get('/:id/evidence/:sha256', async (req, res) => {

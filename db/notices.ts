@@ -4,9 +4,9 @@
  */
 import crypto from 'node:crypto';
 import type { Db, Queryable } from './client';
-import { iso, isoOrNull } from './rows';
+import { iso, isoOrNull, jsonColumn } from './rows';
 import { allocateNumber, NOTICE_NUMBERS } from './numbers';
-import { auditEvent, getStateRow, getTimelineOf, NOTICES, writeStateAndEvent, type TimelineEntry } from './projection';
+import { auditEvent, getStateRow, getTimelineOf, NOTICES, timelineFrom, timelineJson, writeStateAndEvent, type TimelineEntry } from './projection';
 import { currentStep, leadersAsked } from '../domain/escalation';
 import type { NoticeEvent } from '../domain/events';
 import type { NoticeState } from '../domain/notice';
@@ -240,6 +240,33 @@ export function getNotice(db: Queryable, id: string): Promise<{ state: NoticeSta
 
 export function getTimeline(db: Queryable, id: string): Promise<TimelineEntry[]> {
   return getTimelineOf(db, NOTICES, id);
+}
+
+export interface NoticeDetail {
+  state: NoticeState;
+  unitName: string;
+  /** The incidents the notice was opened for (issue 10). */
+  incidentIds: string[];
+  timeline: TimelineEntry[];
+}
+
+/**
+ * A notice as its detail shows it — the state with its unit's name, its incidents and its
+ * timeline — in one statement: the answer of every action and of the detail page, read once each
+ * (three round trips before).
+ */
+export async function getNoticeDetail(db: Queryable, id: string): Promise<NoticeDetail | null> {
+  const r = await db.query<{ state: unknown; unit_name: string; incident_ids: unknown; timeline: unknown }>(
+    `SELECT s.state, u.name AS unit_name,
+       (SELECT COALESCE(json_agg(l.incident_id ORDER BY l.incident_id), '[]'::json) FROM incident_notice_links l WHERE l.notice_id = s.id) AS incident_ids,
+       ${timelineJson(NOTICES, 's.id')} AS timeline
+     FROM notices s JOIN units u ON u.id = s.unit_id WHERE s.id = $1`,
+    [id],
+  );
+  const row = r.rows[0];
+  return row
+    ? { state: jsonColumn<NoticeState>(row.state), unitName: row.unit_name, incidentIds: jsonColumn<string[]>(row.incident_ids), timeline: timelineFrom(row.timeline) }
+    : null;
 }
 
 export async function storeEvidence(

@@ -56,14 +56,32 @@ export async function getTimelineOf(db: Queryable, p: Projection, id: string): P
      WHERE e.${p.key} = $1 ORDER BY e.seq`,
     [id],
   );
-  return r.rows.map((e) => ({
-    seq: e.seq as number,
+  return r.rows.map(timelineEntry);
+}
+
+/**
+ * The same timeline as one json value of a row's query (`rowId`: the outer query's column holding
+ * the row's id), so that a record and its timeline are read in one statement; read it back with
+ * `timelineFrom`.
+ */
+export function timelineJson(p: Projection, rowId: string): string {
+  return `(SELECT COALESCE(json_agg(json_build_object('seq', e.seq, 'type', e.type, 'actor_id', e.actor_id, 'actor_name', a.name, 'at', e.at, 'data', e.data) ORDER BY e.seq), '[]'::json)
+     FROM ${p.events} e LEFT JOIN people a ON a.id = e.actor_id WHERE e.${p.key} = ${rowId})`;
+}
+
+export function timelineFrom(v: unknown): TimelineEntry[] {
+  return jsonColumn<Array<Record<string, unknown>>>(v).map(timelineEntry);
+}
+
+function timelineEntry(e: Record<string, unknown>): TimelineEntry {
+  return {
+    seq: Number(e.seq),
     type: e.type as string,
     actorId: (e.actor_id as string | null) ?? null,
     actorName: (e.actor_name as string | null) ?? null,
     at: iso(e.at),
     data: jsonColumn<Record<string, unknown>>(e.data),
-  }));
+  };
 }
 
 /**

@@ -7,9 +7,9 @@
 import type { Db } from '../../db/client';
 import { importOrg, loadOrgFile } from '../../db/org';
 import { allocateNumber, IdempotencyConflict, INCIDENT_NUMBERS, NOTICE_NUMBERS, PROPOSAL_NUMBERS } from '../../db/numbers';
-import { allocateNoticeId, getNotice, getNoticeHeader, getTimeline, writeNoticeEvent } from '../../db/notices';
+import { allocateNoticeId, getNotice, getNoticeDetail, getNoticeHeader, getTimeline, writeNoticeEvent } from '../../db/notices';
 import { allocateProposalId } from '../../db/proposals';
-import { allocateIncidentId } from '../../db/incidents';
+import { allocateIncidentId, incidentsOfNotice } from '../../db/incidents';
 import { dueBecause, explicitDeadline } from '../../domain/explicit-deadline';
 import { acknowledge, initialState, type NoticeInput, type NoticeState } from '../../domain/notice';
 import type { NoticeEvent } from '../../domain/events';
@@ -132,5 +132,36 @@ describe.each(testBackends())('on %s', (backend) => {
     expect(audit.rows.map((r) => r.action)).toEqual(['notice.issued', 'notice.acknowledged']);
     expect(await getNotice(db, '2026-0999')).toBeNull();
     expect(await getNoticeHeader(db, '2026-0999')).toBeNull();
+
+    // The detail's one statement reads what the three readers read.
+    expect(await getNoticeDetail(db, '2026-0901')).toEqual({ ...found, incidentIds: [], timeline });
+    for (const id of ['2026-E902', '2026-E901']) {
+      await db.query(
+        `INSERT INTO incidents (id, workflow_id, unit_id, title, type, grade, status, source, started_at, detected_at, report_due, recorded_at, version, state, updated_at)
+         VALUES ($1, $2, 'cs', '网站篡改', 'defacement', 'general', 'open', 'office', now(), now(), now(), now(), 1, '{}', now())`,
+        [id, `incident-${id}`],
+      );
+      await db.query("INSERT INTO incident_notice_links (incident_id, notice_id, linked_by) VALUES ($1, '2026-0901', 'p-chen-jing')", [id]);
+    }
+    const detail = await getNoticeDetail(db, '2026-0901');
+    expect(detail).toEqual({ ...found, incidentIds: await incidentsOfNotice(db, '2026-0901'), timeline });
+    expect(detail?.incidentIds).toEqual(['2026-E901', '2026-E902']);
+    expect(await getNoticeDetail(db, '2026-0999')).toBeNull();
+  });
+
+  test('statements with parameters are prepared once per connection, and no more than a bounded number of them', async () => {
+    // One connection (a transaction's): the same statement many times, then 600 distinct ones.
+    const prepared = await db.tx(async (q) => {
+      for (let i = 0; i < 20; i++) await q.query('SELECT $1::int + 1 AS n', [i]);
+      const once = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int + 1 AS n%'").catch(() => null);
+      for (let i = 0; i < 600; i++) expect((await q.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1])).rows[0].n).toBe(1 + i);
+      const all = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements').catch(() => null);
+      return { once: once?.rows[0].n, all: all?.rows[0].n };
+    });
+    if (backend === 'postgres') {
+      expect(prepared.once).toBe(1);
+      expect(prepared.all).toBeLessThanOrEqual(500);
+      expect(prepared.all).toBeGreaterThan(100);
+    }
   });
 });
