@@ -174,6 +174,9 @@ export async function benchStack(
   const { startStack } = await import('../test/support/stack');
   const stack = await startStack({ policy: opts.policy, worker: opts.worker, orgFile: path.join(__dirname, '..', 'config', 'demo-org.yaml') });
   const server = http.createServer(stack.app);
+  // Idle keep-alive sockets outlive a phase of another kind (bench:actions takes turns): with the
+  // default 5 s the server closed them just as the client reused one (ECONNRESET).
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(stack, {
