@@ -130,28 +130,31 @@ async function appendChained(q: Queryable, inputs: AuditInput[], key: string | n
     entries.push(entry);
     h = { seq: entry.seq, hash: entry.hash };
   }
-  const width = 12;
+  // One statement text whatever the number of entries (a column per array): a multi-row VALUES
+  // list would be a new text, and a new prepared statement (db/client.ts), for every batch size.
+  const column = <K extends keyof AuditEntry>(k: K) => entries.map((e) => e[k]);
   await q.query(
-    `INSERT INTO audit_log (${COLUMNS}) VALUES ${entries.map((_, i) => `(${Array.from({ length: width }, (_x, j) => `$${i * width + j + 1}`).join(', ')})`).join(', ')}`,
-    entries.flatMap((entry) => [
-      entry.seq,
-      entry.at,
-      entry.actorId,
-      entry.action,
-      entry.targetType,
-      entry.targetId,
-      entry.requestId,
-      entry.outcome,
-      JSON.stringify(entry.details),
-      entry.idempotencyKey,
-      entry.prevHash,
-      entry.hash,
-    ]),
+    `INSERT INTO audit_log (${COLUMNS})
+     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[], $12::text[])`,
+    [
+      column('seq'),
+      column('at'),
+      column('actorId'),
+      column('action'),
+      column('targetType'),
+      column('targetId'),
+      column('requestId'),
+      column('outcome'),
+      entries.map((e) => JSON.stringify(e.details)),
+      column('idempotencyKey'),
+      column('prevHash'),
+      column('hash'),
+    ],
   );
   return entries;
 }
 
-/** At most this many entries in one append of the queue (one insert's parameters stay well under 65,535). */
+/** At most this many entries in one append of the queue: a burst is appended in transactions of bounded size. */
 const QUEUE_BATCH = 200;
 
 export interface AuditQueue {
