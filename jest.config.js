@@ -1,6 +1,7 @@
 /** Jest runs TypeScript through swc (about 5x faster than ts-jest); types are checked by `tsc --noEmit`. */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's, telling the browser helpers when a test fails so they report the pages' last steps.
+  testEnvironment: '<rootDir>/test/support/environment.ts',
   transform: {
     '^.+\\.ts$': ['@swc/jest'],
     // jose 6 and oidc-provider 9 (the test identity provider) are ESM-only: Node 20.19 loads them

@@ -37,10 +37,76 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** A page in a context of its own (axe-core needs one made with browser.newContext()). */
+/**
+ * What each open page did last — its API requests and their answers, its navigations, console
+ * errors and warnings, page errors — kept so that a failing test can say what the page saw
+ * (test/support/environment.ts calls `__onTestFailure`, registered below, while the pages are open).
+ */
+const trails = new Map<Page, string[]>();
+const TRAIL_LINES = 200;
+
+function trail(page: Page, line: string): void {
+  const lines = trails.get(page);
+  if (!lines) return;
+  lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  if (lines.length > TRAIL_LINES) lines.shift();
+}
+
+function follow(page: Page): void {
+  trails.set(page, []);
+  const apiPath = (u: string) => {
+    const url = new URL(u);
+    return url.pathname.startsWith('/api/') ? `${url.pathname}${url.search}` : null;
+  };
+  page.on('request', (r) => {
+    const p = apiPath(r.url());
+    if (!p) return;
+    // Bodies of edits only, never of sign-in (tokens, passwords).
+    const body = r.method() !== 'GET' && !p.startsWith('/api/auth') ? ` ${(r.postData() ?? '').slice(0, 300)}` : '';
+    trail(page, `> ${r.method()} ${p}${body}`);
+  });
+  page.on('response', (r) => {
+    const p = apiPath(r.url());
+    if (p) trail(page, `< ${r.status()} ${r.request().method()} ${p}`);
+  });
+  page.on('requestfailed', (r) => trail(page, `x ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) trail(page, `nav ${f.url()}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') trail(page, `console.${m.type()} ${m.text().slice(0, 500)}`);
+  });
+  page.on('pageerror', (err) => trail(page, `pageerror ${err.message}`));
+  page.on('close', () => trails.delete(page));
+}
+
+/** A failing test's report: per open page, its address, what its main region shows, a screenshot and its trail. */
+async function reportPages(testName: string): Promise<void> {
+  let n = 0;
+  for (const [page, lines] of trails) {
+    n += 1;
+    const shot = `${SHOTS}/failure-${process.pid}-${Date.now()}-${n}.png`;
+    const saved = await page.screenshot({ path: shot, fullPage: true, timeout: 5000 }).then(
+      () => shot,
+      () => 'none',
+    );
+    const text = await page
+      .locator('body')
+      .innerText({ timeout: 5000 })
+      .then((t) => t.slice(0, 3000))
+      .catch((err: unknown) => `(unreadable: ${err instanceof Error ? err.message : String(err)})`);
+    console.error(
+      `Browser page ${n} when "${testName}" failed: ${page.url()}\nscreenshot: ${saved}\n--- shown ---\n${text}\n--- last ${lines.length} steps ---\n${lines.join('\n')}`,
+    );
+  }
+}
+(globalThis as { __onTestFailure?: (name: string) => Promise<void> }).__onTestFailure = reportPages;
+
+/** A page in a context of its own (axe-core needs one made with browser.newContext()); followed for a failure's report. */
 export async function newPage(browser: Browser, opts: { width?: number; height?: number } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
+  follow(page);
   page.on('close', () => {
     context.close().catch(() => undefined);
   });
