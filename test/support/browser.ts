@@ -80,7 +80,7 @@ function follow(page: Page): void {
   page.on('close', () => trails.delete(page));
 }
 
-/** A failing test's report: per open page, its address, what its main region shows, a screenshot and its trail. */
+/** A failing test's report: per open page, its address, the text it shows, a screenshot and its trail. */
 async function reportPages(testName: string): Promise<void> {
   let n = 0;
   for (const [page, lines] of trails) {
