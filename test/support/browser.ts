@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
+import type { FailureHookGlobal } from './failure-hook';
 import type { Stack } from './stack';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -100,7 +101,7 @@ async function reportPages(testName: string): Promise<void> {
     );
   }
 }
-(globalThis as { __onTestFailure?: (name: string) => Promise<void> }).__onTestFailure = reportPages;
+(globalThis as FailureHookGlobal).__onTestFailure = reportPages;
 
 /** A page in a context of its own (axe-core needs one made with browser.newContext()); followed for a failure's report. */
 export async function newPage(browser: Browser, opts: { width?: number; height?: number } = {}): Promise<Page> {

@@ -5,11 +5,12 @@
  */
 import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
+import type { FailureHookGlobal } from './failure-hook';
 
 export default class ReportingEnvironment extends TestEnvironment {
   async handleTestEvent(event: Circus.Event): Promise<void> {
     if (event.name !== 'test_fn_failure' && event.name !== 'hook_failure') return;
-    const report = (this.global as { __onTestFailure?: (name: string) => Promise<void> }).__onTestFailure;
+    const report = (this.global as FailureHookGlobal).__onTestFailure;
     if (typeof report !== 'function') return;
     const name = event.name === 'test_fn_failure' ? event.test.name : `${event.hook.type} hook`;
     try {
